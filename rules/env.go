@@ -45,11 +45,11 @@ type Message struct {
 
 // Attachment is one file attached to a message.
 type Attachment struct {
-	URL       string  `expr:"url"`
-	Name      string  `expr:"name"`
-	MimeType  string  `expr:"mimeType"`
-	Extension string  `expr:"extension"`
-	Size      int     `expr:"size"`
+	URL       string `expr:"url"`
+	Name      string `expr:"name"`
+	MimeType  string `expr:"mimeType"`
+	Extension string `expr:"extension"`
+	Size      int    `expr:"size"`
 }
 
 // User is the sender of a message.
