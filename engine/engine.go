@@ -1,0 +1,196 @@
+// Package engine evaluates a compiled rule set against one message and
+// returns the verdict. It never parses: rules are compiled by package rules,
+// messages decoded by the adapters in server.
+//
+// The semantics are SPEC §5's: rules run in order; a matching enforce-mode
+// allow or drop rule stops evaluation; a matching tag rule adds its tags and
+// inject keys and evaluation goes on; shadow-mode rules are evaluated and
+// reported but never change the answer; a rule that fails at run time is
+// reported and treated as OnError says.
+package engine
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/expr-lang/expr/vm"
+
+	"github.com/modgate/modgate/rules"
+)
+
+// Verdict is the answer for one message.
+type Verdict uint8
+
+// The verdicts, in order of severity.
+const (
+	Pass Verdict = iota
+	Tag
+	Drop
+)
+
+var verdictNames = [...]string{Pass: "pass", Tag: "tag", Drop: "drop"}
+
+func (v Verdict) String() string { return verdictNames[v] }
+
+// OnError is what a rule that fails at run time means.
+type OnError uint8
+
+const (
+	// OnErrorPass treats a failing rule as not matched: fail open.
+	OnErrorPass OnError = iota
+	// OnErrorDrop drops the message when an enforce-mode rule fails.
+	OnErrorDrop
+)
+
+// ParseOnError reads the on_error setting.
+func ParseOnError(s string) (OnError, error) {
+	switch s {
+	case "", "pass":
+		return OnErrorPass, nil
+	case "drop":
+		return OnErrorDrop, nil
+	}
+	return 0, fmt.Errorf("on_error must be pass or drop, got %q", s)
+}
+
+// Field is one injected response key and its value.
+type Field struct {
+	Key   string
+	Value any
+}
+
+// RuleError is a rule that failed at run time.
+type RuleError struct {
+	Rule *rules.Rule
+	Err  error
+}
+
+// Result is the outcome of evaluating one message. Its slices are reused
+// across evaluations: call Reset (Evaluate does) rather than allocating anew.
+type Result struct {
+	Verdict Verdict
+	// Tags and Fields are the answer of a tag verdict: tags without
+	// duplicates in order of first appearance; a later rule's key wins.
+	Tags   []string
+	Fields []Field
+	// Matched lists every rule that matched, shadow ones included, in
+	// evaluation order.
+	Matched []*rules.Rule
+	// Deciding lists the enforce-mode rules that made the verdict: the drop
+	// rule of a drop, the tag rules of a tag.
+	Deciding []*rules.Rule
+	// Errors lists the rules that failed.
+	Errors []RuleError
+}
+
+// Reset empties r, keeping its capacity.
+func (r *Result) Reset() {
+	r.Verdict = Pass
+	r.Tags = r.Tags[:0]
+	clear(r.Fields)
+	r.Fields = r.Fields[:0]
+	clear(r.Matched)
+	r.Matched = r.Matched[:0]
+	clear(r.Deciding)
+	r.Deciding = r.Deciding[:0]
+	clear(r.Errors)
+	r.Errors = r.Errors[:0]
+}
+
+// Engine evaluates rule sets. It holds no rule set itself, so one Engine
+// serves every rule set a reload produces; it is safe for concurrent use.
+type Engine struct {
+	onError OnError
+	vms     sync.Pool
+}
+
+// New returns an Engine that treats failing rules as onError says.
+func New(onError OnError) *Engine {
+	return &Engine{onError: onError, vms: sync.Pool{New: func() any { return new(vm.VM) }}}
+}
+
+// Evaluate runs rs against env and writes the outcome into res.
+func (e *Engine) Evaluate(rs *rules.RuleSet, env *rules.Env, res *Result) {
+	res.Reset()
+	m := e.vms.Get().(*vm.VM)
+	defer e.vms.Put(m)
+
+	for _, r := range rs.Rules {
+		if !r.AppliesTo(env.Trigger) {
+			continue
+		}
+		out, err := m.Run(r.Program, env)
+		if err != nil {
+			if e.fail(res, r, err) {
+				return
+			}
+			continue
+		}
+		if matched, _ := out.(bool); !matched {
+			continue
+		}
+		res.Matched = append(res.Matched, r)
+		if r.Mode == rules.ModeShadow {
+			continue
+		}
+		switch r.Action {
+		case rules.ActionAllow:
+			return
+		case rules.ActionDrop:
+			res.Verdict = Drop
+			res.Deciding = append(res.Deciding[:0], r)
+			return
+		case rules.ActionTag:
+			if e.tag(m, res, r, env) {
+				return
+			}
+		}
+	}
+}
+
+// tag applies a matching enforce-mode tag rule. It reports whether
+// evaluation must stop, which happens only when an inject expression fails
+// under on_error: drop.
+func (e *Engine) tag(m *vm.VM, res *Result, r *rules.Rule, env *rules.Env) (stop bool) {
+	for _, in := range r.Inject {
+		v, err := m.Run(in.Program, env)
+		if err != nil {
+			if e.fail(res, r, fmt.Errorf("inject %s: %w", in.Key, err)) {
+				return true
+			}
+			continue
+		}
+		res.setField(in.Key, v)
+	}
+	for _, t := range r.Tags {
+		if !slices.Contains(res.Tags, t) {
+			res.Tags = append(res.Tags, t)
+		}
+	}
+	res.Verdict = Tag
+	res.Deciding = append(res.Deciding, r)
+	return false
+}
+
+// fail records a run-time failure of r and reports whether it ends
+// evaluation with a drop (on_error: drop, enforce mode).
+func (e *Engine) fail(res *Result, r *rules.Rule, err error) bool {
+	res.Errors = append(res.Errors, RuleError{Rule: r, Err: err})
+	if e.onError != OnErrorDrop || r.Mode == rules.ModeShadow {
+		return false
+	}
+	res.Verdict = Drop
+	res.Deciding = append(res.Deciding[:0], r)
+	return true
+}
+
+func (r *Result) setField(key string, v any) {
+	for i := range r.Fields {
+		if r.Fields[i].Key == key {
+			r.Fields[i].Value = v
+			return
+		}
+	}
+	r.Fields = append(r.Fields, Field{Key: key, Value: v})
+}

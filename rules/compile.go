@@ -1,0 +1,204 @@
+package rules
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/vm"
+	"gopkg.in/yaml.v3"
+
+	"github.com/modgate/modgate/rules/textfn"
+)
+
+// list is a named list of one rule file, with the matcher built from it once
+// at load so that hasWord over 100,000 entries costs what 100 do.
+type list struct {
+	entries []string
+	matcher *textfn.Matcher
+}
+
+// matcherFuncs are the functions whose second argument may be a named list:
+// the compiler hands them the prebuilt matcher instead of the entries.
+var matcherFuncs = map[string]bool{"hasWord": true, "hasSubstring": true, "mask": true}
+
+// compiler compiles the expressions of one rule file against Env and that
+// file's lists.
+type compiler struct {
+	path  string
+	src   []byte
+	lists map[string]*list
+	// usesPayload is set once any expression refers to payload or $env.
+	usesPayload bool
+}
+
+// compile compiles one expression. asBool requires a boolean result (when);
+// otherwise any value is allowed (inject).
+func (c *compiler) compile(n *yaml.Node, id, what string, asBool bool) (*vm.Program, error) {
+	lp := &listPatcher{lists: c.lists, consts: map[*ast.ConstantNode]*list{}}
+	opts := make([]expr.Option, 0, len(functions)+4)
+	opts = append(opts, expr.Env(&Env{}), expr.Patch(lp))
+	if asBool {
+		opts = append(opts, expr.AsBool())
+	}
+	opts = append(opts, functions...)
+
+	prog, err := expr.Compile(n.Value, opts...)
+	lp.check()
+	if lp.err != nil {
+		// The patcher's findings explain a type error better than the
+		// checker's message about the patched tree would.
+		err = lp.err
+	}
+	if err != nil {
+		return nil, c.exprError(n, id, what, err)
+	}
+	if lp.usesPayload {
+		c.usesPayload = true
+	}
+	return prog, nil
+}
+
+// exprError turns an expr error, positioned within the expression, into an
+// *Error positioned within the rule file.
+func (c *compiler) exprError(n *yaml.Node, id, what string, err error) error {
+	line, col := n.Line, n.Column
+	msg := err.Error()
+	var fe *file.Error
+	if errors.As(err, &fe) {
+		msg = fe.Message
+		line, col = c.position(n, fe.From)
+	}
+	if ln := yamlComment(n); ln != "" && strings.Contains(msg, "unexpected") {
+		msg += fmt.Sprintf(" (the expression was cut short at %q: in YAML a space followed by # starts a comment; quote the expression or use a block scalar, when: >-)", ln)
+	}
+	return &Error{File: c.path, Line: line, Column: col, Rule: id, Err: fmt.Errorf("%s: %s", what, msg)}
+}
+
+func yamlComment(n *yaml.Node) string {
+	if n.LineComment != "" {
+		return n.LineComment
+	}
+	return ""
+}
+
+// position maps a rune offset within the expression of node n to a line and
+// column of the rule file. Plain and quoted scalars map exactly (escapes
+// aside); block scalars (| and >) are walked line by line through the source.
+func (c *compiler) position(n *yaml.Node, offset int) (line, col int) {
+	switch n.Style {
+	case yaml.LiteralStyle, yaml.FoldedStyle:
+		lines := strings.Split(string(c.src), "\n")
+		for i := n.Line; i < len(lines); i++ { // lines[n.Line] is the first content line
+			content := lines[i]
+			trimmed := strings.TrimLeft(content, " \t")
+			indent := len(content) - len(trimmed)
+			length := utf8.RuneCountInString(trimmed)
+			if offset <= length {
+				return i + 1, indent + offset + 1
+			}
+			offset -= length + 1
+		}
+		return n.Line, n.Column
+	case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
+		return n.Line, n.Column + 1 + offset
+	default:
+		return n.Line, n.Column + offset
+	}
+}
+
+// listPatcher rewrites lists.NAME into the entries of this file's list NAME,
+// so lists are resolved at load and a misspelt name is a load error. When the
+// list is the second argument of hasWord, hasSubstring or mask, it passes the
+// prebuilt matcher instead.
+type listPatcher struct {
+	lists       map[string]*list
+	consts      map[*ast.ConstantNode]*list
+	bare        []ast.Node // lists identifiers not (yet) seen inside lists.NAME
+	usesPayload bool
+	err         error
+}
+
+func (p *listPatcher) fail(n ast.Node, format string, args ...any) {
+	if p.err == nil {
+		p.err = &file.Error{Location: n.Location(), Message: fmt.Sprintf(format, args...)}
+	}
+}
+
+func (p *listPatcher) Visit(node *ast.Node) {
+	switch n := (*node).(type) {
+	case *ast.IdentifierNode:
+		switch n.Value {
+		case "lists":
+			p.bare = append(p.bare, n)
+		case "payload", "$env":
+			p.usesPayload = true
+		}
+	case *ast.MemberNode:
+		id, ok := n.Node.(*ast.IdentifierNode)
+		if !ok || id.Value != "lists" {
+			return
+		}
+		p.bare = p.bare[:len(p.bare)-1] // visited just before this node
+		name, ok := n.Property.(*ast.StringNode)
+		if !ok {
+			p.fail(n, "lists must be named in the expression (lists.NAME)")
+			return
+		}
+		l, ok := p.lists[name.Value]
+		if !ok {
+			p.fail(n, "unknown list %q (this file defines: %s)", name.Value, p.names())
+			return
+		}
+		c := &ast.ConstantNode{Value: l.entries}
+		p.consts[c] = l
+		ast.Patch(node, c)
+	case *ast.CallNode:
+		callee, ok := n.Callee.(*ast.IdentifierNode)
+		if !ok || !matcherFuncs[callee.Value] || len(n.Arguments) != 2 {
+			return
+		}
+		switch arg := n.Arguments[1].(type) {
+		case *ast.ConstantNode:
+			if l := p.consts[arg]; l != nil {
+				ast.Patch(&n.Arguments[1], &ast.ConstantNode{Value: l.matcher})
+			}
+		case *ast.ArrayNode:
+			// A literal list of strings is as constant as a named one.
+			entries := make([]string, 0, len(arg.Nodes))
+			for _, e := range arg.Nodes {
+				s, ok := e.(*ast.StringNode)
+				if !ok {
+					return
+				}
+				entries = append(entries, s.Value)
+			}
+			ast.Patch(&n.Arguments[1], &ast.ConstantNode{Value: textfn.NewMatcher(entries)})
+		}
+	}
+}
+
+// check reports a lists identifier the walk left unresolved, as in
+// `x in lists`: lists exist per file and only by name.
+func (p *listPatcher) check() {
+	if p.err == nil && len(p.bare) > 0 {
+		p.fail(p.bare[0], "lists must be used as lists.NAME")
+	}
+}
+
+func (p *listPatcher) names() string {
+	if len(p.lists) == 0 {
+		return "no lists"
+	}
+	names := make([]string, 0, len(p.lists))
+	for n := range p.lists {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
+}

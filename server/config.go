@@ -1,0 +1,294 @@
+package server
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/modgate/modgate/engine"
+	"github.com/modgate/modgate/rules"
+)
+
+// Config is the gateway configuration, read from config.yaml.
+type Config struct {
+	// Listen is the public address: the webhook endpoints only.
+	Listen string `yaml:"listen"`
+	// AdminListen serves /metrics, /healthz, /readyz and /-/reload.
+	AdminListen string `yaml:"admin_listen"`
+	// Rules are rule files or globs, relative to the config file, evaluated
+	// in this order.
+	Rules []string `yaml:"rules"`
+	// Auth is the Basic auth CometChat sends; nil means none.
+	Auth *AuthConfig `yaml:"auth"`
+	// Limits bound what a request may cost.
+	Limits Limits `yaml:"limits"`
+	// OnError says what a rule failing at run time means: pass or drop.
+	OnError string `yaml:"on_error"`
+	// Timeouts of the HTTP servers.
+	Timeouts Timeouts `yaml:"timeouts"`
+	// Log configures the process log.
+	Log LogConfig `yaml:"log"`
+
+	// Path is the file the configuration was read from; Dir its directory,
+	// against which relative rule paths resolve.
+	Path string `yaml:"-"`
+	Dir  string `yaml:"-"`
+	// password is the resolved auth password.
+	password string
+}
+
+// AuthConfig is the webhook's Basic auth. Exactly one of Password,
+// PasswordEnv and PasswordFile gives the password.
+type AuthConfig struct {
+	Username     string `yaml:"username"`
+	Password     string `yaml:"password"`
+	PasswordEnv  string `yaml:"password_env"`
+	PasswordFile string `yaml:"password_file"`
+}
+
+// Limits bound a request.
+type Limits struct {
+	// MaxBodyBytes is the largest body accepted; larger ones get 413.
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+}
+
+// Timeouts of both listeners. Evaluation itself takes microseconds; these
+// guard against slow or stuck clients.
+type Timeouts struct {
+	ReadHeader Duration `yaml:"read_header"`
+	Read       Duration `yaml:"read"`
+	Write      Duration `yaml:"write"`
+	Idle       Duration `yaml:"idle"`
+	// Shutdown bounds how long in-flight requests may take to finish on
+	// SIGTERM or SIGINT.
+	Shutdown Duration `yaml:"shutdown"`
+}
+
+// LogConfig configures the process log.
+type LogConfig struct {
+	// Level is debug, info, warn or error.
+	Level string `yaml:"level"`
+	// Format is json or text.
+	Format string `yaml:"format"`
+}
+
+// Duration is a time.Duration written as "10s" or "250ms".
+type Duration time.Duration
+
+// UnmarshalYAML reads a Go duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil || v < 0 {
+		return fmt.Errorf("line %d: %q is not a duration (e.g. 10s, 250ms)", n.Line, n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Defaults of the keys a config file may omit.
+const (
+	DefaultListen       = ":8080"
+	DefaultAdminListen  = ":9090"
+	DefaultMaxBodyBytes = 1 << 20
+)
+
+// Environment variables that override the config file.
+const (
+	EnvListen      = "MODGATE_LISTEN"
+	EnvAdminListen = "MODGATE_ADMIN_LISTEN"
+	EnvPassword    = "MODGATE_WEBHOOK_PASSWORD"
+)
+
+// LoadConfig reads the configuration at path, applies defaults and the
+// environment overrides (getenv is os.Getenv outside tests), and validates
+// it. It returns every problem found, joined.
+func LoadConfig(path string, getenv func(string) string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return ParseConfig(path, data, getenv)
+}
+
+var yamlLinePrefix = regexp.MustCompile(`^\s*(?:yaml: )?line (\d+): `)
+
+// ParseConfig is LoadConfig on data already read.
+func ParseConfig(path string, data []byte, getenv func(string) string) (*Config, error) {
+	cfg := &Config{Path: path, Dir: filepath.Dir(path)}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			errs := make([]error, len(te.Errors))
+			for i, msg := range te.Errors {
+				errs[i] = configError(path, msg)
+			}
+			return nil, errors.Join(errs...)
+		}
+		return nil, configError(path, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	cfg.applyDefaults(getenv)
+	if err := cfg.validate(getenv); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// configError turns yaml's "line N: msg" into "FILE:N: msg".
+func configError(path, msg string) error {
+	if m := yamlLinePrefix.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return fmt.Errorf("%s:%d: %s", path, line, msg[len(m[0]):])
+	}
+	return fmt.Errorf("%s: %s", path, msg)
+}
+
+func (c *Config) applyDefaults(getenv func(string) string) {
+	if v := getenv(EnvListen); v != "" {
+		c.Listen = v
+	}
+	if v := getenv(EnvAdminListen); v != "" {
+		c.AdminListen = v
+	}
+	if c.Listen == "" {
+		c.Listen = DefaultListen
+	}
+	if c.AdminListen == "" {
+		c.AdminListen = DefaultAdminListen
+	}
+	if c.Limits.MaxBodyBytes == 0 {
+		c.Limits.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.OnError == "" {
+		c.OnError = "pass"
+	}
+	t := &c.Timeouts
+	setDefault(&t.ReadHeader, 5*time.Second)
+	setDefault(&t.Read, 10*time.Second)
+	setDefault(&t.Write, 10*time.Second)
+	setDefault(&t.Idle, 120*time.Second)
+	setDefault(&t.Shutdown, 10*time.Second)
+	if c.Log.Level == "" {
+		c.Log.Level = "info"
+	}
+	if c.Log.Format == "" {
+		c.Log.Format = "json"
+	}
+}
+
+func setDefault(d *Duration, v time.Duration) {
+	if *d == 0 {
+		*d = Duration(v)
+	}
+}
+
+func (c *Config) validate(getenv func(string) string) error {
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", c.Path, fmt.Sprintf(format, args...)))
+	}
+	if len(c.Rules) == 0 {
+		bad("rules: list at least one rule file")
+	}
+	if c.Limits.MaxBodyBytes < 0 {
+		bad("limits.max_body_bytes must be positive")
+	}
+	if _, err := engine.ParseOnError(c.OnError); err != nil {
+		bad("%v", err)
+	}
+	if _, err := parseLevel(c.Log.Level); err != nil {
+		bad("log.level: %v", err)
+	}
+	if c.Log.Format != "json" && c.Log.Format != "text" {
+		bad("log.format must be json or text, got %q", c.Log.Format)
+	}
+	if c.Listen == c.AdminListen {
+		bad("listen and admin_listen must differ (both are %q)", c.Listen)
+	}
+	if a := c.Auth; a != nil {
+		if a.Username == "" {
+			bad("auth.username must be set")
+		}
+		if pw, err := a.resolve(c.Dir, getenv); err != nil {
+			bad("auth: %v", err)
+		} else {
+			c.password = pw
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// resolve finds the password. MODGATE_WEBHOOK_PASSWORD wins over the file;
+// otherwise exactly one source must be configured, and an empty password is
+// an error: a forgotten secret must never open the gateway.
+func (a *AuthConfig) resolve(dir string, getenv func(string) string) (string, error) {
+	if v := getenv(EnvPassword); v != "" {
+		return v, nil
+	}
+	n := 0
+	for _, s := range []string{a.Password, a.PasswordEnv, a.PasswordFile} {
+		if s != "" {
+			n++
+		}
+	}
+	switch {
+	case n == 0:
+		return "", fmt.Errorf("no password: set %s, or one of auth.password, auth.password_env, auth.password_file", EnvPassword)
+	case n > 1:
+		return "", errors.New("set only one of password, password_env and password_file")
+	case a.Password != "":
+		return a.Password, nil
+	case a.PasswordEnv != "":
+		v := getenv(a.PasswordEnv)
+		if v == "" {
+			return "", fmt.Errorf("the password variable %s is unset or empty: set it (e.g. %s=change-me)", a.PasswordEnv, a.PasswordEnv)
+		}
+		return v, nil
+	default:
+		p := a.PasswordFile
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return "", fmt.Errorf("cannot read the password file %s: %v", p, errors.Unwrap(err))
+		}
+		v := strings.TrimRight(string(data), "\r\n")
+		if v == "" {
+			return "", fmt.Errorf("the password file %s is empty", p)
+		}
+		return v, nil
+	}
+}
+
+// RuleFiles resolves the rules: entries against the config's directory.
+func (c *Config) RuleFiles() ([]string, error) {
+	return rules.Resolve(c.Dir, c.Rules)
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	err := l.UnmarshalText([]byte(s))
+	return l, err
+}
+
+// NewLogger returns the process logger the config asks for, writing to w.
+func (c *Config) NewLogger(w io.Writer) *slog.Logger {
+	level, _ := parseLevel(c.Log.Level)
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Log.Format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}

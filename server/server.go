@@ -1,0 +1,291 @@
+// Package server is modgate's HTTP front: the CometChat adapters (envelopes
+// in, verdict JSON out), Basic auth, body limits, and the admin endpoints
+// (/metrics, /healthz, /readyz, /-/reload). It owns the live rule set and
+// swaps it atomically on reload.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/modgate/modgate/engine"
+	"github.com/modgate/modgate/metrics"
+	"github.com/modgate/modgate/rules"
+)
+
+// Options are what a Gateway needs besides its configuration.
+type Options struct {
+	Logger *slog.Logger
+	// Registry receives the gateway's collectors and is served on /metrics.
+	Registry *prometheus.Registry
+	// Version is reported by modgate_build_info.
+	Version string
+}
+
+// Gateway is a running modgate: the live rule set, the evaluator, metrics
+// and both HTTP handlers.
+type Gateway struct {
+	cfg     *Config
+	log     *slog.Logger
+	metrics *metrics.Metrics
+	engine  *engine.Engine
+	reg     *prometheus.Registry
+
+	live     atomic.Pointer[live]
+	reloadMu sync.Mutex // one reload at a time
+	work     sync.Pool  // *work, reused per request
+
+	public, admin *echo.Echo
+}
+
+// live is everything that changes together on reload. It is immutable once
+// stored: a request loads it once and finishes on it, even if a reload swaps
+// in another meanwhile.
+type live struct {
+	rules    *rules.RuleSet
+	counters *metrics.RuleCounters
+	// errLogged rate-limits error logs per rule (unix nanoseconds of the
+	// last one).
+	errLogged []atomic.Int64
+	loadedAt  time.Time
+}
+
+// work is the per-request scratch space, pooled so that the hot path does
+// not allocate a fresh environment and result for every message.
+type work struct {
+	env  rules.Env
+	res  engine.Result
+	body []byte
+	out  []byte
+}
+
+// New builds a Gateway and loads its rules. It fails, with every problem,
+// when any rule file is invalid: modgate never starts without rules.
+func New(cfg *Config, opts Options) (*Gateway, error) {
+	onError, err := engine.ParseOnError(cfg.OnError)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Registry == nil {
+		opts.Registry = prometheus.NewRegistry()
+	}
+	g := &Gateway{
+		cfg:     cfg,
+		log:     opts.Logger,
+		metrics: metrics.New(opts.Registry, opts.Version),
+		engine:  engine.New(onError),
+		reg:     opts.Registry,
+	}
+	g.work.New = func() any { return new(work) }
+	if cfg.Auth == nil {
+		g.log.Warn("no auth configured: anyone who can reach the webhook listener can call it", "listen", cfg.Listen)
+	}
+	if _, err := g.Reload(); err != nil {
+		return nil, err
+	}
+	g.public = g.newPublic()
+	g.admin = g.newAdmin()
+	return g, nil
+}
+
+// ReloadSummary describes a successful reload.
+type ReloadSummary struct {
+	Files    int           `json:"files"`
+	Rules    int           `json:"rules"`
+	Disabled int           `json:"disabled"`
+	Lists    int           `json:"lists"`
+	Took     time.Duration `json:"-"`
+}
+
+// Reload loads the rule files again and, only if every one of them is valid,
+// swaps the new rule set in. On failure the rule set being served does not
+// change; the error joins every problem found.
+func (g *Gateway) Reload() (ReloadSummary, error) {
+	g.reloadMu.Lock()
+	defer g.reloadMu.Unlock()
+	start := time.Now()
+	rs, err := g.load()
+	if err != nil {
+		g.metrics.ReloadFailed()
+		for _, e := range rules.Errors(err) {
+			g.log.Error("rule load failed", "err", e)
+		}
+		return ReloadSummary{}, err
+	}
+	infos := make([]metrics.RuleInfo, len(rs.Rules))
+	for i, r := range rs.Rules {
+		infos[i] = metrics.RuleInfo{ID: r.ID, Action: string(r.Action), Mode: string(r.Mode)}
+	}
+	now := time.Now()
+	g.live.Store(&live{
+		rules:     rs,
+		counters:  g.metrics.SetRules(infos),
+		errLogged: make([]atomic.Int64, len(rs.Rules)),
+		loadedAt:  now,
+	})
+	g.metrics.ReloadSucceeded(now)
+	s := ReloadSummary{Files: len(rs.Files), Rules: len(rs.Rules), Disabled: rs.Disabled, Lists: rs.Lists, Took: time.Since(start)}
+	g.log.Info("rules loaded", "files", s.Files, "rules", s.Rules, "disabled", s.Disabled, "lists", s.Lists, "took", s.Took)
+	return s, nil
+}
+
+func (g *Gateway) load() (*rules.RuleSet, error) {
+	files, err := g.cfg.RuleFiles()
+	if err != nil {
+		return nil, err
+	}
+	return rules.Load(files)
+}
+
+// Handler serves the public listener: the webhook endpoints.
+func (g *Gateway) Handler() http.Handler { return g.public }
+
+// AdminHandler serves the admin listener.
+func (g *Gateway) AdminHandler() http.Handler { return g.admin }
+
+func (g *Gateway) newEcho() *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = g.errorHandler
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
+		DisableStackAll: true,
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			g.log.Error("panic serving request", "path", c.Path(), "err", err, "stack", string(stack))
+			return echo.NewHTTPError(http.StatusInternalServerError, "internal error")
+		},
+	}))
+	return e
+}
+
+func (g *Gateway) newPublic() *echo.Echo {
+	e := g.newEcho()
+	e.POST("/webhooks/cometchat", g.handleWebhook, g.authenticate)
+	e.POST("/moderation/cometchat", g.handleModeration, g.authenticate)
+	return e
+}
+
+func (g *Gateway) newAdmin() *echo.Echo {
+	e := g.newEcho()
+	metricsHandler := promhttp.HandlerFor(g.reg, promhttp.HandlerOpts{Registry: g.reg, EnableOpenMetrics: true})
+	e.GET("/metrics", echo.WrapHandler(metricsHandler))
+	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
+	e.GET("/readyz", func(c echo.Context) error {
+		if g.live.Load() == nil {
+			return c.String(http.StatusServiceUnavailable, "no rule set loaded\n")
+		}
+		return c.String(http.StatusOK, "ok\n")
+	})
+	e.POST("/-/reload", g.handleReload)
+	return e
+}
+
+func (g *Gateway) handleReload(c echo.Context) error {
+	s, err := g.Reload()
+	if err != nil {
+		errs := rules.Errors(err)
+		msgs := make([]string, len(errs))
+		for i, e := range errs {
+			msgs[i] = e.Error()
+		}
+		return c.JSON(http.StatusUnprocessableEntity, map[string]any{
+			"status": "failure", "errors": msgs,
+			"message": "the previous rule set is still being served",
+		})
+	}
+	return c.JSON(http.StatusOK, map[string]any{
+		"status": "success", "files": s.Files, "rules": s.Rules, "disabled": s.Disabled,
+		"lists": s.Lists, "took": s.Took.String(),
+	})
+}
+
+// errorHandler answers every error as JSON {"error": "..."}. Only an
+// *echo.HTTPError's message reaches the client; anything else is logged and
+// answered with a generic message.
+func (g *Gateway) errorHandler(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	code, msg := http.StatusInternalServerError, "internal error"
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		code = he.Code
+		msg = fmt.Sprint(he.Message)
+	} else {
+		g.log.Error("request failed", "path", c.Path(), "err", err)
+	}
+	if err := c.JSON(code, map[string]string{"error": msg}); err != nil {
+		g.log.Debug("write error response", "err", err)
+	}
+}
+
+// Run listens on the configured addresses and serves until ctx is done, then
+// shuts down gracefully.
+func (g *Gateway) Run(ctx context.Context) error {
+	pub, err := net.Listen("tcp", g.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	adm, err := net.Listen("tcp", g.cfg.AdminListen)
+	if err != nil {
+		pub.Close()
+		return fmt.Errorf("admin listen: %w", err)
+	}
+	return g.Serve(ctx, pub, adm)
+}
+
+// Serve serves on the given listeners until ctx is done or a server fails.
+// On ctx done it stops accepting, lets in-flight requests finish within the
+// configured shutdown timeout, and returns nil.
+func (g *Gateway) Serve(ctx context.Context, public, admin net.Listener) error {
+	t := g.cfg.Timeouts
+	newServer := func(h http.Handler) *http.Server {
+		return &http.Server{
+			Handler:           h,
+			ReadHeaderTimeout: time.Duration(t.ReadHeader),
+			ReadTimeout:       time.Duration(t.Read),
+			WriteTimeout:      time.Duration(t.Write),
+			IdleTimeout:       time.Duration(t.Idle),
+			ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
+		}
+	}
+	servers := []*http.Server{newServer(g.public), newServer(g.admin)}
+	listeners := []net.Listener{public, admin}
+	errc := make(chan error, len(servers))
+	for i, s := range servers {
+		go func() { errc <- s.Serve(listeners[i]) }()
+	}
+	g.log.Info("modgate listening", "listen", public.Addr().String(), "admin_listen", admin.Addr().String())
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	g.log.Info("shutting down", "timeout", time.Duration(t.Shutdown))
+	sctx, cancel := context.WithTimeout(context.Background(), time.Duration(t.Shutdown))
+	defer cancel()
+	for _, s := range servers {
+		if serr := s.Shutdown(sctx); serr != nil && err == nil {
+			err = fmt.Errorf("shutdown: %w", serr)
+		}
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}

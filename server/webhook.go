@@ -1,0 +1,234 @@
+package server
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/modgate/modgate/engine"
+	"github.com/modgate/modgate/rules"
+	"github.com/modgate/modgate/server/cometchat"
+)
+
+// The fixed answers of SPEC §4.
+var (
+	bodyPass = []byte(`{}`)
+	bodyDrop = []byte(`{"action":"do_not_propagate"}`)
+)
+
+// authenticate checks CometChat's Basic auth in constant time. Comparing
+// hashes keeps the comparison constant-time in the lengths too.
+func (g *Gateway) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	a := g.cfg.Auth
+	if a == nil {
+		return next
+	}
+	wantUser := sha256.Sum256([]byte(a.Username))
+	wantPass := sha256.Sum256([]byte(g.cfg.password))
+	return func(c echo.Context) error {
+		user, pass, ok := c.Request().BasicAuth()
+		if ok {
+			u, p := sha256.Sum256([]byte(user)), sha256.Sum256([]byte(pass))
+			if subtle.ConstantTimeCompare(u[:], wantUser[:])&subtle.ConstantTimeCompare(p[:], wantPass[:]) == 1 {
+				return next(c)
+			}
+		}
+		g.metrics.Rejected("unauthorized")
+		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Basic realm="modgate", charset="UTF-8"`)
+		msg := "missing Basic auth credentials"
+		if ok {
+			msg = "wrong username or password"
+		}
+		return echo.NewHTTPError(http.StatusUnauthorized, msg)
+	}
+}
+
+// readBody reads the request body into buf, refusing bodies over the limit
+// before reading them when Content-Length announces it.
+func (g *Gateway) readBody(r *http.Request, buf []byte) ([]byte, error) {
+	limit := g.cfg.Limits.MaxBodyBytes
+	if r.ContentLength > limit {
+		return nil, g.tooLarge()
+	}
+	if r.ContentLength > 0 && int64(cap(buf)) < r.ContentLength {
+		buf = make([]byte, 0, r.ContentLength)
+	}
+	buf = buf[:0]
+	lr := io.LimitedReader{R: r.Body, N: limit + 1}
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := lr.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			g.metrics.Rejected("bad_request")
+			return nil, echo.NewHTTPError(http.StatusBadRequest, "cannot read body: "+err.Error())
+		}
+	}
+	if int64(len(buf)) > limit {
+		return nil, g.tooLarge()
+	}
+	return buf, nil
+}
+
+func (g *Gateway) tooLarge() error {
+	g.metrics.Rejected("too_large")
+	return echo.NewHTTPError(http.StatusRequestEntityTooLarge,
+		"body is larger than limits.max_body_bytes ("+strconv.FormatInt(g.cfg.Limits.MaxBodyBytes, 10)+" bytes)")
+}
+
+func (g *Gateway) badRequest(err error) error {
+	g.metrics.Rejected("bad_request")
+	return echo.NewHTTPError(http.StatusBadRequest, err.Error())
+}
+
+// decodeFunc is one of the cometchat decoders.
+type decodeFunc func(body []byte, env *rules.Env, withPayload bool) error
+
+// evaluate is the per-message path shared by both endpoints: read, decode,
+// evaluate, count. It returns the live rule set it evaluated against.
+func (g *Gateway) evaluate(c echo.Context, w *work, decode decodeFunc) error {
+	body, err := g.readBody(c.Request(), w.body)
+	if err != nil {
+		return err
+	}
+	w.body = body
+	l := g.live.Load()
+	start := time.Now()
+	if err := decode(body, &w.env, l.rules.NeedsPayload); err != nil {
+		return g.badRequest(err)
+	}
+	g.engine.Evaluate(l.rules, &w.env, &w.res)
+	took := time.Since(start)
+	g.record(l, &w.env, &w.res, took)
+	return nil
+}
+
+// record counts one evaluated message and logs the rules that failed.
+func (g *Gateway) record(l *live, env *rules.Env, res *engine.Result, took time.Duration) {
+	g.metrics.Trigger(env.Trigger).Observe(int(res.Verdict), took)
+	for _, r := range res.Matched {
+		l.counters.Match(r.Index)
+	}
+	for _, e := range res.Errors {
+		l.counters.Error(e.Rule.Index)
+		// A rule failing on every message must not flood the log: one line
+		// per rule per second is enough to see it.
+		now := time.Now().UnixNano()
+		last := &l.errLogged[e.Rule.Index]
+		if prev := last.Load(); now-prev >= int64(time.Second) && last.CompareAndSwap(prev, now) {
+			g.log.Warn("rule failed at run time", "rule", e.Rule.ID, "file", e.Rule.File, "line", e.Rule.Line,
+				"trigger", env.Trigger, "err", e.Err)
+		}
+	}
+}
+
+func (g *Gateway) handleWebhook(c echo.Context) error {
+	w := g.work.Get().(*work)
+	defer g.work.Put(w)
+	if err := g.evaluate(c, w, cometchat.DecodeWebhook); err != nil {
+		return err
+	}
+	w.out = WebhookResponse(w.out[:0], w.env.Trigger, &w.res)
+	return c.JSONBlob(http.StatusOK, w.out)
+}
+
+// WebhookResponse appends the answer to a webhook (SPEC §4) to dst. Only
+// before_message can still stop or change a message; every other trigger is
+// answered {}.
+func WebhookResponse(dst []byte, trigger string, res *engine.Result) []byte {
+	if trigger != "before_message" {
+		return append(dst, bodyPass...)
+	}
+	switch res.Verdict {
+	case engine.Drop:
+		return append(dst, bodyDrop...)
+	case engine.Tag:
+		return appendTagBody(dst, res)
+	}
+	return append(dst, bodyPass...)
+}
+
+// appendTagBody writes {"tags":[...], <inject keys>...}. Inject values are
+// arbitrary expression results; one that cannot be JSON (NaN, a function)
+// becomes null rather than failing the answer.
+func appendTagBody(dst []byte, res *engine.Result) []byte {
+	dst = append(dst, `{"tags":[`...)
+	for i, t := range res.Tags {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendJSON(dst, t)
+	}
+	dst = append(dst, ']')
+	for _, f := range res.Fields {
+		dst = append(dst, ',')
+		dst = appendJSON(dst, f.Key)
+		dst = append(dst, ':')
+		dst = appendJSON(dst, f.Value)
+	}
+	return append(dst, '}')
+}
+
+func appendJSON(dst []byte, v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return append(dst, "null"...)
+	}
+	return append(dst, b...)
+}
+
+func (g *Gateway) handleModeration(c echo.Context) error {
+	w := g.work.Get().(*work)
+	defer g.work.Put(w)
+	matchTag := false
+	switch m := c.QueryParam("match"); m {
+	case "", "drop":
+	case "tag":
+		matchTag = true
+	default:
+		g.metrics.Rejected("bad_request")
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("match must be drop or tag, got %q", m))
+	}
+	if err := g.evaluate(c, w, cometchat.DecodeModeration); err != nil {
+		return err
+	}
+	w.out = ModerationResponse(w.out[:0], &w.res, matchTag)
+	return c.JSONBlob(http.StatusOK, w.out)
+}
+
+// ModerationResponse appends the answer to a Moderation Custom API request
+// (SPEC §9) to dst: a drop matches, and so does a tag when matchTag is set;
+// reason names the deciding rules and confidence is the highest of theirs.
+func ModerationResponse(dst []byte, res *engine.Result, matchTag bool) []byte {
+	matched := res.Verdict == engine.Drop || (matchTag && res.Verdict == engine.Tag)
+	if !matched {
+		return append(dst, `{"isMatchingCondition":false,"confidence":1,"reason":""}`...)
+	}
+	confidence := 0.0
+	reason := make([]byte, 0, 64)
+	for i, r := range res.Deciding {
+		if i > 0 {
+			reason = append(reason, ", "...)
+		}
+		reason = append(reason, r.ID...)
+		confidence = max(confidence, r.Confidence)
+	}
+	dst = append(dst, `{"isMatchingCondition":true,"confidence":`...)
+	dst = strconv.AppendFloat(dst, confidence, 'g', -1, 64)
+	dst = append(dst, `,"reason":`...)
+	dst = appendJSON(dst, string(reason))
+	return append(dst, '}')
+}
