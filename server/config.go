@@ -213,7 +213,7 @@ func (c *Config) validate(getenv func(string) string) error {
 	if c.Log.Format != "json" && c.Log.Format != "text" {
 		bad("log.format must be json or text, got %q", c.Log.Format)
 	}
-	if c.Listen == c.AdminListen {
+	if c.Listen == c.AdminListen && !strings.HasSuffix(c.Listen, ":0") {
 		bad("listen and admin_listen must differ (both are %q)", c.Listen)
 	}
 	if a := c.Auth; a != nil {

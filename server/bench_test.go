@@ -1,0 +1,132 @@
+package server_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/modgate/modgate/engine"
+	"github.com/modgate/modgate/rules"
+	"github.com/modgate/modgate/server"
+	"github.com/modgate/modgate/server/cometchat"
+)
+
+// hundredRules is a rule file of 100 rules of the usual kinds, none of which
+// matches the benchmark message, so every one of them is evaluated.
+func hundredRules() string {
+	var b strings.Builder
+	b.WriteString("lists:\n  banned: [scam, scammer, wire me money, buy followers]\n  staff: [moderator, admin]\nrules:\n")
+	for i := range 100 {
+		var when string
+		switch i % 5 {
+		case 0:
+			when = fmt.Sprintf(`text contains "needle-%d"`, i)
+		case 1:
+			when = `hasWord(text, lists.banned) and sender.role != "x` + fmt.Sprint(i) + `"`
+		case 2:
+			when = fmt.Sprintf(`sender.role in lists.staff and receiver.membersCount > %d`, 1000+i)
+		case 3:
+			when = fmt.Sprintf(`message.type == "file-%d" or len(message.attachments) > %d`, i, 10+i)
+		case 4:
+			when = fmt.Sprintf(`len(text) > %d and receiver.entityType == "group"`, 5000+i)
+		}
+		fmt.Fprintf(&b, "  - id: rule-%03d\n    when: '%s'\n    action: drop\n", i, when)
+	}
+	return b.String()
+}
+
+func benchRules(b *testing.B, src string) *rules.RuleSet {
+	b.Helper()
+	dir := b.TempDir()
+	if src == "" {
+		return loadFiles(b, "../examples/rules/starter.yaml")
+	}
+	path := filepath.Join(dir, "rules.yaml")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return loadFiles(b, path)
+}
+
+func loadFiles(b *testing.B, paths ...string) *rules.RuleSet {
+	b.Helper()
+	rs, err := rules.Load(paths)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return rs
+}
+
+// BenchmarkDecodeEvaluate measures the per-message path without HTTP:
+// decode the envelope, evaluate the rules, encode the answer.
+func BenchmarkDecodeEvaluate(b *testing.B) {
+	body, err := os.ReadFile("testdata/before_message_text_group.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct {
+		name  string
+		rules string
+	}{{"starter", ""}, {"100rules", hundredRules()}} {
+		b.Run(bc.name, func(b *testing.B) {
+			rs := benchRules(b, bc.rules)
+			e := engine.New(engine.OnErrorPass)
+			var env rules.Env
+			var res engine.Result
+			var out []byte
+			b.ReportAllocs()
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				if err := cometchat.DecodeWebhook(body, &env, rs.NeedsPayload); err != nil {
+					b.Fatal(err)
+				}
+				e.Evaluate(rs, &env, &res)
+				out = server.WebhookResponse(out[:0], env.Trigger, &res)
+			}
+		})
+	}
+}
+
+// BenchmarkWebhookHandler measures the whole handler, Echo and auth
+// included, without the network.
+func BenchmarkWebhookHandler(b *testing.B) {
+	body, err := os.ReadFile("testdata/before_message_text_group.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	starter, _ := filepath.Abs("../examples/rules/starter.yaml")
+	cfgPath := filepath.Join(dir, "config.yaml")
+	cfg := fmt.Sprintf("rules: [%s]\nauth: {username: u, password: p}\n", starter)
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	c, err := server.LoadConfig(cfgPath, func(string) string { return "" })
+	if err != nil {
+		b.Fatal(err)
+	}
+	g, err := server.New(c, server.Options{Logger: discardLogger()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := g.Handler()
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	b.RunParallel(func(pb *testing.PB) {
+		rd := strings.NewReader("")
+		for pb.Next() {
+			rd.Reset(string(body))
+			req := httptest.NewRequest(http.MethodPost, "/webhooks/cometchat", rd)
+			req.SetBasicAuth("u", "p")
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				b.Fatalf("status %d: %s", rec.Code, rec.Body)
+			}
+		}
+	})
+}
