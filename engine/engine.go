@@ -10,10 +10,12 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
 
+	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/modgate/modgate/rules"
@@ -156,7 +158,7 @@ func (e *Engine) tag(m *vm.VM, res *Result, r *rules.Rule, env *rules.Env) (stop
 	for _, in := range r.Inject {
 		v, err := m.Run(in.Program, env)
 		if err != nil {
-			if e.fail(res, r, fmt.Errorf("inject %s: %w", in.Key, err)) {
+			if e.fail(res, r, fmt.Errorf("inject %s: %w", in.Key, oneLine(err))) {
 				return true
 			}
 			continue
@@ -176,7 +178,7 @@ func (e *Engine) tag(m *vm.VM, res *Result, r *rules.Rule, env *rules.Env) (stop
 // fail records a run-time failure of r and reports whether it ends
 // evaluation with a drop (on_error: drop, enforce mode).
 func (e *Engine) fail(res *Result, r *rules.Rule, err error) bool {
-	res.Errors = append(res.Errors, RuleError{Rule: r, Err: err})
+	res.Errors = append(res.Errors, RuleError{Rule: r, Err: oneLine(err)})
 	if e.onError != OnErrorDrop || r.Mode == rules.ModeShadow {
 		return false
 	}
@@ -193,4 +195,14 @@ func (r *Result) setField(key string, v any) {
 		}
 	}
 	r.Fields = append(r.Fields, Field{Key: key, Value: v})
+}
+
+// oneLine drops the source snippet expr appends to its errors, which spans
+// lines and repeats the rule's expression.
+func oneLine(err error) error {
+	var fe *file.Error
+	if errors.As(err, &fe) && fe.Snippet != "" {
+		return fmt.Errorf("%s (column %d)", fe.Message, fe.Column+1)
+	}
+	return err
 }

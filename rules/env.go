@@ -3,81 +3,82 @@ package rules
 // Env is what a rule expression sees: the environment of SPEC §6, built once
 // per message by the adapters in server/cometchat and shared by every rule.
 // Expressions are type-checked against it at load, so a misspelt field
-// (sender.rol) is a load error, not a run-time surprise.
+// (sender.rol) is a load error, not a run-time surprise. The yaml names are
+// the same, for the messages of rule tests.
 type Env struct {
-	Trigger  string              `expr:"trigger"`
-	AppID    string              `expr:"appId"`
-	Webhook  string              `expr:"webhook"`
-	Message  Message             `expr:"message"`
-	Sender   User                `expr:"sender"`
-	Receiver Receiver            `expr:"receiver"`
-	Text     string              `expr:"text"`
-	Lists    map[string][]string `expr:"lists"`
+	Trigger  string              `expr:"trigger" yaml:"trigger"`
+	AppID    string              `expr:"appId" yaml:"appId"`
+	Webhook  string              `expr:"webhook" yaml:"webhook"`
+	Message  Message             `expr:"message" yaml:"message"`
+	Sender   User                `expr:"sender" yaml:"sender"`
+	Receiver Receiver            `expr:"receiver" yaml:"receiver"`
+	Text     string              `expr:"text" yaml:"text"`
+	Lists    map[string][]string `expr:"lists" yaml:"-"`
 	// Payload is the whole envelope as generic JSON. Decoding it costs a
 	// second pass over the body, so adapters fill it only when a loaded
 	// expression refers to payload (RuleSet.NeedsPayload).
-	Payload map[string]any `expr:"payload"`
+	Payload map[string]any `expr:"payload" yaml:"-"`
 	// Context holds the earlier messages of the conversation, oldest first,
 	// as the Moderation Custom API sends them (empty for webhooks).
-	Context []ContextMessage `expr:"context"`
+	Context []ContextMessage `expr:"context" yaml:"context"`
 }
 
 // Message is the message being moderated.
 type Message struct {
-	ID             string         `expr:"id"`
-	MUID           string         `expr:"muid"`
-	ConversationID string         `expr:"conversationId"`
-	Category       string         `expr:"category"`
-	Type           string         `expr:"type"`
-	ReceiverType   string         `expr:"receiverType"`
-	Receiver       string         `expr:"receiver"`
-	Sender         string         `expr:"sender"`
-	ParentID       string         `expr:"parentId"`
-	Text           string         `expr:"text"`
-	Attachments    []Attachment   `expr:"attachments"`
-	Metadata       map[string]any `expr:"metadata"`
-	CustomData     map[string]any `expr:"customData"`
-	Mentions       []string       `expr:"mentions"`
-	Tags           []string       `expr:"tags"`
-	SentAt         int            `expr:"sentAt"`
-	UpdatedAt      int            `expr:"updatedAt"`
+	ID             string         `expr:"id" yaml:"id"`
+	MUID           string         `expr:"muid" yaml:"muid"`
+	ConversationID string         `expr:"conversationId" yaml:"conversationId"`
+	Category       string         `expr:"category" yaml:"category"`
+	Type           string         `expr:"type" yaml:"type"`
+	ReceiverType   string         `expr:"receiverType" yaml:"receiverType"`
+	Receiver       string         `expr:"receiver" yaml:"receiver"`
+	Sender         string         `expr:"sender" yaml:"sender"`
+	ParentID       string         `expr:"parentId" yaml:"parentId"`
+	Text           string         `expr:"text" yaml:"text"`
+	Attachments    []Attachment   `expr:"attachments" yaml:"attachments"`
+	Metadata       map[string]any `expr:"metadata" yaml:"metadata"`
+	CustomData     map[string]any `expr:"customData" yaml:"customData"`
+	Mentions       []string       `expr:"mentions" yaml:"mentions"`
+	Tags           []string       `expr:"tags" yaml:"tags"`
+	SentAt         int            `expr:"sentAt" yaml:"sentAt"`
+	UpdatedAt      int            `expr:"updatedAt" yaml:"updatedAt"`
 }
 
 // Attachment is one file attached to a message.
 type Attachment struct {
-	URL       string `expr:"url"`
-	Name      string `expr:"name"`
-	MimeType  string `expr:"mimeType"`
-	Extension string `expr:"extension"`
-	Size      int    `expr:"size"`
+	URL       string `expr:"url" yaml:"url"`
+	Name      string `expr:"name" yaml:"name"`
+	MimeType  string `expr:"mimeType" yaml:"mimeType"`
+	Extension string `expr:"extension" yaml:"extension"`
+	Size      int    `expr:"size" yaml:"size"`
 }
 
 // User is the sender of a message.
 type User struct {
-	UID      string         `expr:"uid"`
-	Name     string         `expr:"name"`
-	Avatar   string         `expr:"avatar"`
-	Role     string         `expr:"role"`
-	Status   string         `expr:"status"`
-	Metadata map[string]any `expr:"metadata"`
+	UID      string         `expr:"uid" yaml:"uid"`
+	Name     string         `expr:"name" yaml:"name"`
+	Avatar   string         `expr:"avatar" yaml:"avatar"`
+	Role     string         `expr:"role" yaml:"role"`
+	Status   string         `expr:"status" yaml:"status"`
+	Metadata map[string]any `expr:"metadata" yaml:"metadata"`
 }
 
 // Receiver is the user or group a message is sent to. For a group, UID holds
 // its guid and GroupType its type (public, private, password).
 type Receiver struct {
-	UID          string         `expr:"uid"`
-	Name         string         `expr:"name"`
-	Avatar       string         `expr:"avatar"`
-	Role         string         `expr:"role"`
-	Status       string         `expr:"status"`
-	Metadata     map[string]any `expr:"metadata"`
-	EntityType   string         `expr:"entityType"`
-	GroupType    string         `expr:"groupType"`
-	MembersCount int            `expr:"membersCount"`
+	UID          string         `expr:"uid" yaml:"uid"`
+	Name         string         `expr:"name" yaml:"name"`
+	Avatar       string         `expr:"avatar" yaml:"avatar"`
+	Role         string         `expr:"role" yaml:"role"`
+	Status       string         `expr:"status" yaml:"status"`
+	Metadata     map[string]any `expr:"metadata" yaml:"metadata"`
+	EntityType   string         `expr:"entityType" yaml:"entityType"`
+	GroupType    string         `expr:"groupType" yaml:"groupType"`
+	MembersCount int            `expr:"membersCount" yaml:"membersCount"`
 }
 
 // ContextMessage is an earlier message of the conversation.
 type ContextMessage struct {
-	Sender string `expr:"sender"`
-	Text   string `expr:"text"`
+	Sender string `expr:"sender" yaml:"sender"`
+	Text   string `expr:"text" yaml:"text"`
 }

@@ -75,8 +75,15 @@ func Load(paths []string) (*RuleSet, error) {
 		if c.usesPayload {
 			rs.NeedsPayload = true
 		}
-		if f.tests != nil {
-			rs.Tests = append(rs.Tests, TestSource{File: path, Node: f.tests})
+		if f.tests != nil || len(f.rulesFiles) > 0 {
+			ts := TestSource{File: path, Node: f.tests}
+			for _, rf := range f.rulesFiles {
+				if !filepath.IsAbs(rf) {
+					rf = filepath.Join(filepath.Dir(path), rf)
+				}
+				ts.RulesFiles = append(ts.RulesFiles, rf)
+			}
+			rs.Tests = append(rs.Tests, ts)
 		}
 	}
 	if len(errs) > 0 {

@@ -95,10 +95,13 @@ type RuleSet struct {
 }
 
 // TestSource is the undecoded tests: section of one file; the rule test
-// runner decodes it.
+// runner (package ruletest) decodes it.
 type TestSource struct {
 	File string
 	Node *yaml.Node
+	// RulesFiles, set by a file holding only tests, names the rule files
+	// its tests run against, resolved against the file's directory.
+	RulesFiles []string
 }
 
 // Error is one problem in a rule file, printed as

@@ -38,6 +38,8 @@ type Config struct {
 	Timeouts Timeouts `yaml:"timeouts"`
 	// Log configures the process log.
 	Log LogConfig `yaml:"log"`
+	// Reload configures how rule changes are picked up.
+	Reload ReloadConfig `yaml:"reload"`
 
 	// Path is the file the configuration was read from; Dir its directory,
 	// against which relative rule paths resolve.
@@ -81,6 +83,19 @@ type LogConfig struct {
 	// Format is json or text.
 	Format string `yaml:"format"`
 }
+
+// ReloadConfig says how the gateway notices changed rule files. SIGHUP and
+// POST /-/reload always work.
+type ReloadConfig struct {
+	// Watch reloads when a rule or list file changes (default true).
+	Watch *bool `yaml:"watch"`
+	// Debounce is the quiet time after the last change before reloading,
+	// so an editor's write-rename-chmod burst makes one reload.
+	Debounce Duration `yaml:"debounce"`
+}
+
+// Watching reports whether file watching is on.
+func (r ReloadConfig) Watching() bool { return r.Watch == nil || *r.Watch }
 
 // Duration is a time.Duration written as "10s" or "250ms".
 type Duration time.Duration
@@ -179,6 +194,7 @@ func (c *Config) applyDefaults(getenv func(string) string) {
 	setDefault(&t.Write, 10*time.Second)
 	setDefault(&t.Idle, 120*time.Second)
 	setDefault(&t.Shutdown, 10*time.Second)
+	setDefault(&c.Reload.Debounce, 250*time.Millisecond)
 	if c.Log.Level == "" {
 		c.Log.Level = "info"
 	}

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,7 +46,11 @@ type Gateway struct {
 	reg     *prometheus.Registry
 
 	live     atomic.Pointer[live]
-	reloadMu sync.Mutex // one reload at a time
+	reloadMu sync.Mutex // one reload at a time; guards fingerprint
+	// fingerprint hashes the files the last reload attempt read, so that a
+	// watcher event that changed nothing does not reload.
+	fingerprint string
+	watcher     *rules.Watcher
 	work     sync.Pool  // *work, reused per request
 
 	public, admin *echo.Echo
@@ -119,8 +124,42 @@ type ReloadSummary struct {
 func (g *Gateway) Reload() (ReloadSummary, error) {
 	g.reloadMu.Lock()
 	defer g.reloadMu.Unlock()
+	return g.reload()
+}
+
+// ReloadIfChanged reloads when the contents of the rule or list files differ
+// from what the last reload read. It is what the file watcher calls.
+func (g *Gateway) ReloadIfChanged() {
+	g.reloadMu.Lock()
+	defer g.reloadMu.Unlock()
+	if g.currentFingerprint() == g.fingerprint {
+		return
+	}
+	g.log.Info("rule files changed, reloading")
+	_, _ = g.reload() // reload logs its outcome
+}
+
+// currentFingerprint hashes the rule files the config resolves to now and
+// the list files of the rule set being served.
+func (g *Gateway) currentFingerprint() string {
+	files, err := g.cfg.RuleFiles()
+	if l := g.live.Load(); l != nil {
+		files = append(files, l.rules.ListFiles...)
+	}
+	fp := rules.Fingerprint(files)
+	if err != nil {
+		fp += err.Error()
+	}
+	return fp
+}
+
+func (g *Gateway) reload() (ReloadSummary, error) {
 	start := time.Now()
+	// Fingerprint before reading: a change made while loading then shows as
+	// a difference next time rather than being lost.
+	g.fingerprint = g.currentFingerprint()
 	rs, err := g.load()
+	defer g.watch()
 	if err != nil {
 		g.metrics.ReloadFailed()
 		for _, e := range rules.Errors(err) {
@@ -143,6 +182,37 @@ func (g *Gateway) Reload() (ReloadSummary, error) {
 	s := ReloadSummary{Files: len(rs.Files), Rules: len(rs.Rules), Disabled: rs.Disabled, Lists: rs.Lists, Took: time.Since(start)}
 	g.log.Info("rules loaded", "files", s.Files, "rules", s.Rules, "disabled", s.Disabled, "lists", s.Lists, "took", s.Took.String())
 	return s, nil
+}
+
+// watch points the file watcher, if any, at the directories of the rule
+// files, of the rules: patterns (where new files may appear), and of the
+// list files being served.
+func (g *Gateway) watch() {
+	if g.watcher == nil {
+		return
+	}
+	paths := make([]string, 0, len(g.cfg.Rules))
+	for _, p := range g.cfg.Rules {
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(g.cfg.Dir, p)
+		}
+		paths = append(paths, p)
+	}
+	if l := g.live.Load(); l != nil {
+		paths = append(paths, l.rules.Files...)
+		paths = append(paths, l.rules.ListFiles...)
+	}
+	if err := g.watcher.Watch(paths); err != nil {
+		g.log.Warn("cannot watch every rule directory", "err", err)
+	}
+}
+
+// RuleSet returns the rule set being served.
+func (g *Gateway) RuleSet() *rules.RuleSet {
+	if l := g.live.Load(); l != nil {
+		return l.rules
+	}
+	return nil
 }
 
 func (g *Gateway) load() (*rules.RuleSet, error) {
@@ -271,6 +341,11 @@ func (g *Gateway) Serve(ctx context.Context, public, admin net.Listener) error {
 			ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
 		}
 	}
+	if g.cfg.Reload.Watching() {
+		if err := g.startWatching(ctx); err != nil {
+			g.log.Warn("file watching is off; reload with SIGHUP or POST /-/reload", "err", err)
+		}
+	}
 	servers := []*http.Server{newServer(g.public), newServer(g.admin)}
 	listeners := []net.Listener{public, admin}
 	errc := make(chan error, len(servers))
@@ -296,4 +371,20 @@ func (g *Gateway) Serve(ctx context.Context, public, admin net.Listener) error {
 		err = nil
 	}
 	return err
+}
+
+// startWatching starts the file watcher that reloads the rules on change.
+// It stops when ctx is done.
+func (g *Gateway) startWatching(ctx context.Context) error {
+	w, err := rules.NewWatcher(time.Duration(g.cfg.Reload.Debounce))
+	if err != nil {
+		return err
+	}
+	g.reloadMu.Lock()
+	g.watcher = w
+	g.watch()
+	g.reloadMu.Unlock()
+	g.log.Info("watching rule files", "dirs", w.Dirs(), "debounce", time.Duration(g.cfg.Reload.Debounce).String())
+	go w.Run(ctx, g.ReloadIfChanged, func(err error) { g.log.Warn("file watcher error", "err", err) })
+	return nil
 }

@@ -129,8 +129,11 @@ func (g *Gateway) record(l *live, env *rules.Env, res *engine.Result, took time.
 		now := time.Now().UnixNano()
 		last := &l.errLogged[e.Rule.Index]
 		if prev := last.Load(); now-prev >= int64(time.Second) && last.CompareAndSwap(prev, now) {
+			// The error can quote values of the message, so it is only
+			// logged at debug level; modgate eval shows it too.
 			g.log.Warn("rule failed at run time", "rule", e.Rule.ID, "file", e.Rule.File, "line", e.Rule.Line,
-				"trigger", env.Trigger, "err", e.Err)
+				"trigger", env.Trigger)
+			g.log.Debug("rule failure detail", "rule", e.Rule.ID, "err", e.Err)
 		}
 	}
 }

@@ -2,6 +2,8 @@
 //
 //	modgate serve   [--config config.yaml]
 //	modgate check   [--config config.yaml] [RULEFILE ...]
+//	modgate test    RULEFILE ...
+//	modgate eval    --rules RULEFILE [--match tag] [PAYLOAD.json | -]
 //	modgate version
 //
 // Everything but flags, signals and printing lives in the packages it calls.
@@ -36,6 +38,8 @@ const usage = `modgate: a rule-driven moderation gateway for CometChat
 Usage:
   modgate serve   [--config config.yaml]                 run the gateway
   modgate check   [--config config.yaml] [RULEFILE ...]  validate the config and rule files
+  modgate test    RULEFILE ...                           run the tests: of rule files
+  modgate eval    --rules RULEFILE [PAYLOAD.json | -]    evaluate one request and explain the verdict
   modgate version                                        print the version
 
 Run "modgate COMMAND -h" for a command's flags.
@@ -52,6 +56,10 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 		return serve(args[1:], stderr, getenv)
 	case "check":
 		return check(args[1:], stdout, stderr, getenv)
+	case "test":
+		return test(args[1:], stdout, stderr)
+	case "eval":
+		return eval(args[1:], os.Stdin, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "modgate %s (%s)\n", buildVersion(), runtime.Version())
 		return 0
