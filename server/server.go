@@ -51,7 +51,7 @@ type Gateway struct {
 	// watcher event that changed nothing does not reload.
 	fingerprint string
 	watcher     *rules.Watcher
-	work     sync.Pool  // *work, reused per request
+	work        sync.Pool // *work, reused per request
 
 	public, admin *echo.Echo
 }
