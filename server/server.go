@@ -207,6 +207,13 @@ func (g *Gateway) watch() {
 	}
 }
 
+// Watching reports whether the file watcher is running.
+func (g *Gateway) Watching() bool {
+	g.reloadMu.Lock()
+	defer g.reloadMu.Unlock()
+	return g.watcher != nil
+}
+
 // RuleSet returns the rule set being served.
 func (g *Gateway) RuleSet() *rules.RuleSet {
 	if l := g.live.Load(); l != nil {
