@@ -228,3 +228,81 @@ func write(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+func TestTestCommand(t *testing.T) {
+	code, out, _ := runCmd([]string{"test", "../../rules/ruletest/testdata/fail.yaml"}, noEnv)
+	if code != 1 || !strings.HasSuffix(out, "1 passed, 4 failed\n") {
+		t.Errorf("failing tests: exit %d, output:\n%s", code, out)
+	}
+	files, _ := filepath.Glob("../../examples/rules/*.yaml")
+	code, out, _ = runCmd(append([]string{"test"}, files...), noEnv)
+	if code != 0 || !strings.HasSuffix(out, " 0 failed\n") {
+		t.Errorf("example packs: exit %d, output:\n%s", code, out)
+	}
+	if code, _, _ := runCmd([]string{"test"}, noEnv); code != 2 {
+		t.Errorf("no files: exit %d, want 2", code)
+	}
+}
+
+func TestEval(t *testing.T) {
+	rulesFile := filepath.Join(t.TempDir(), "rules.yaml")
+	write(t, rulesFile, `
+lists:
+  banned: [scam]
+rules:
+  - {id: shadow-all, when: "true", action: tag, tags: [x], mode: shadow}
+  - {id: broken, when: 'int(message.metadata.level) > 1', action: drop}
+  - {id: drop-banned, when: 'hasWord(text, lists.banned)', action: drop, confidence: 0.9}
+`)
+	tests := []struct {
+		name  string
+		args  []string
+		stdin string
+		code  int
+		want  string
+	}{
+		{
+			name:  "a webhook from stdin",
+			args:  []string{"eval", "--rules", rulesFile, "-"},
+			stdin: `{"trigger":"before_message","data":{"data":{"text":"a scam","metadata":{"level":"high"}}}}`,
+			want: "trigger:  before_message\n" +
+				"verdict:  drop\n" +
+				"matched:  shadow-all (tag, shadow) " + rulesFile + ":5\n" +
+				"          drop-banned (drop, enforce) " + rulesFile + ":7\n" +
+				"error:    broken: invalid operation: int(high) (column 1)\n" +
+				`response: {"action":"do_not_propagate"}` + "\n",
+		},
+		{
+			name: "a Custom API request from a file",
+			args: []string{"eval", "--rules", rulesFile, "../../server/testdata/moderation_docs_example.json"},
+			want: "trigger:  moderation_api\n" +
+				"verdict:  pass\n" +
+				"matched:  shadow-all (tag, shadow) " + rulesFile + ":5\n" +
+				"error:    broken: reflect: call of reflect.Value.Type on zero Value (column 1)\n" +
+				`response: {"isMatchingCondition":false,"confidence":1,"reason":""}` + "\n",
+		},
+		{
+			name:  "a request the gateway would refuse",
+			args:  []string{"eval", "--rules", rulesFile},
+			stdin: `[]`,
+			code:  1,
+		},
+		{
+			name: "no rules",
+			args: []string{"eval", "x.json"},
+			code: 2,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := eval(tt.args[1:], strings.NewReader(tt.stdin), &out, &errOut)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d; stderr %s", code, tt.code, errOut.String())
+			}
+			if tt.want != "" && out.String() != tt.want {
+				t.Errorf("output:\n%s\nwant:\n%s", out.String(), tt.want)
+			}
+		})
+	}
+}
