@@ -40,6 +40,8 @@ type Config struct {
 	Log LogConfig `yaml:"log"`
 	// Reload configures how rule changes are picked up.
 	Reload ReloadConfig `yaml:"reload"`
+	// DecisionLog configures the audit log of decisions.
+	DecisionLog DecisionLogConfig `yaml:"decision_log"`
 
 	// Path is the file the configuration was read from; Dir its directory,
 	// against which relative rule paths resolve.
@@ -71,8 +73,12 @@ type Timeouts struct {
 	Read       Duration `yaml:"read"`
 	Write      Duration `yaml:"write"`
 	Idle       Duration `yaml:"idle"`
-	// Shutdown bounds how long in-flight requests may take to finish on
-	// SIGTERM or SIGINT.
+	// ShutdownDelay is how long the gateway keeps serving after SIGTERM or
+	// SIGINT, with /readyz failing, so a load balancer can stop sending it
+	// traffic before the listener closes (Kubernetes: a few seconds).
+	ShutdownDelay Duration `yaml:"shutdown_delay"`
+	// Shutdown bounds how long in-flight requests may take to finish once
+	// the listener is closed.
 	Shutdown Duration `yaml:"shutdown"`
 }
 

@@ -54,6 +54,8 @@ type Gateway struct {
 	work        sync.Pool // *work, reused per request
 
 	public, admin *echo.Echo
+	decisions     *decisionLog // nil when the decision log is off
+	shuttingDown  atomic.Bool  // /readyz answers 503 from SIGTERM on
 }
 
 // live is everything that changes together on reload. It is immutable once
@@ -98,6 +100,11 @@ func New(cfg *Config, opts Options) (*Gateway, error) {
 		reg:     opts.Registry,
 	}
 	g.work.New = func() any { return new(work) }
+	if cfg.DecisionLog.Enabled {
+		if g.decisions, err = openDecisionLog(cfg.DecisionLog); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.Auth == nil {
 		g.log.Warn("no auth configured: anyone who can reach the webhook listener can call it", "listen", cfg.Listen)
 	}
@@ -266,6 +273,9 @@ func (g *Gateway) newAdmin() *echo.Echo {
 		if g.live.Load() == nil {
 			return c.String(http.StatusServiceUnavailable, "no rule set loaded\n")
 		}
+		if g.shuttingDown.Load() {
+			return c.String(http.StatusServiceUnavailable, "shutting down\n")
+		}
 		return c.String(http.StatusOK, "ok\n")
 	})
 	e.POST("/-/reload", g.handleReload)
@@ -366,12 +376,28 @@ func (g *Gateway) Serve(ctx context.Context, public, admin net.Listener) error {
 	case <-ctx.Done():
 	case err = <-errc:
 	}
-	g.log.Info("shutting down", "timeout", time.Duration(t.Shutdown))
+	g.log.Info("shutting down", "delay", time.Duration(t.ShutdownDelay).String(), "timeout", time.Duration(t.Shutdown).String())
+	g.shuttingDown.Store(true)
+	if err == nil && t.ShutdownDelay > 0 {
+		// Keep serving while the load balancer notices /readyz failing;
+		// each answer meanwhile closes its connection.
+		servers[0].SetKeepAlivesEnabled(false)
+		time.Sleep(time.Duration(t.ShutdownDelay))
+	}
 	sctx, cancel := context.WithTimeout(context.Background(), time.Duration(t.Shutdown))
 	defer cancel()
+	// Shutdown stops accepting, then waits for every request in flight. The
+	// public server goes first; meanwhile the admin server still answers,
+	// /readyz with 503, and /metrics counts the last requests.
 	for _, s := range servers {
+		s.SetKeepAlivesEnabled(false)
 		if serr := s.Shutdown(sctx); serr != nil && err == nil {
 			err = fmt.Errorf("shutdown: %w", serr)
+		}
+	}
+	if g.decisions != nil {
+		if cerr := g.decisions.close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close decision log: %w", cerr)
 		}
 	}
 	if errors.Is(err, http.ErrServerClosed) {

@@ -119,6 +119,9 @@ func (g *Gateway) evaluate(c echo.Context, w *work, decode decodeFunc) error {
 // record counts one evaluated message and logs the rules that failed.
 func (g *Gateway) record(l *live, env *rules.Env, res *engine.Result, took time.Duration) {
 	g.metrics.Trigger(env.Trigger).Observe(int(res.Verdict), took)
+	if g.decisions != nil {
+		g.decisions.record(env, res, took)
+	}
 	for _, r := range res.Matched {
 		l.counters.Match(r.Index)
 	}
