@@ -115,6 +115,7 @@ func New(onError OnError) *Engine {
 // Evaluate runs rs against env and writes the outcome into res.
 func (e *Engine) Evaluate(rs *rules.RuleSet, env *rules.Env, res *Result) {
 	res.Reset()
+	env.ResetCache()
 	m := e.vms.Get().(*vm.VM)
 	defer e.vms.Put(m)
 

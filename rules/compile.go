@@ -3,6 +3,7 @@ package rules
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -160,6 +161,15 @@ func (p *listPatcher) Visit(node *ast.Node) {
 		ast.Patch(node, c)
 	case *ast.CallNode:
 		callee, ok := n.Callee.(*ast.IdentifierNode)
+		if twin := memoNames[callee.Value]; ok && twin != "" && len(n.Arguments) == 1 && isString(n.Arguments[0]) {
+			// Only calls that type-check are rewritten, so that errors name
+			// the function the rule author wrote.
+			ast.Patch(node, &ast.CallNode{
+				Callee:    &ast.IdentifierNode{Value: twin},
+				Arguments: []ast.Node{&ast.IdentifierNode{Value: "$env"}, n.Arguments[0]},
+			})
+			return
+		}
 		if !ok || !matcherFuncs[callee.Value] || len(n.Arguments) != 2 {
 			return
 		}
@@ -201,4 +211,11 @@ func (p *listPatcher) names() string {
 	}
 	slices.Sort(names)
 	return strings.Join(names, ", ")
+}
+
+// isString reports whether the checker, which runs before patching, found n
+// to be a string.
+func isString(n ast.Node) bool {
+	t := n.Type()
+	return t != nil && t.Kind() == reflect.String
 }

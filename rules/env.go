@@ -21,6 +21,36 @@ type Env struct {
 	// Context holds the earlier messages of the conversation, oldest first,
 	// as the Moderation Custom API sends them (empty for webhooks).
 	Context []ContextMessage `expr:"context" yaml:"context"`
+
+	// cache holds the results of the text functions for this message, so
+	// that twenty rules calling normalize(text) normalize it once.
+	cache []cached
+}
+
+// cached is one memoized call of a text function.
+type cached struct {
+	fn  string
+	in  string
+	out any
+}
+
+// ResetCache forgets the memoized text function results. The engine calls
+// it before each evaluation, since adapters reuse environments.
+func (e *Env) ResetCache() {
+	clear(e.cache)
+	e.cache = e.cache[:0]
+}
+
+// memo returns fn(in), computed once per message.
+func (e *Env) memo(name string, in string, fn func(string) any) any {
+	for i := range e.cache {
+		if c := &e.cache[i]; c.fn == name && c.in == in {
+			return c.out
+		}
+	}
+	out := fn(in)
+	e.cache = append(e.cache, cached{fn: name, in: in, out: out})
+	return out
 }
 
 // Message is the message being moderated.

@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"slices"
+
 	"github.com/expr-lang/expr"
 
 	"github.com/modgate/modgate/rules/textfn"
@@ -27,47 +29,59 @@ func listArg(v any) *textfn.Matcher {
 	return textfn.NewMatcher(nil)
 }
 
+// memoNames maps the functions of one string whose result is shared by
+// all rules evaluating a message to their memoizing twin: the compiler
+// rewrites normalize(x) into memo$normalize($env, x), and the result is
+// cached in the environment. A twin has its own name because expr cannot
+// overload one function with signatures of different lengths.
+var memoNames = map[string]string{}
+
+// memoFunction registers fn under name, typed, and its memoizing twin.
+func memoFunction[T any](name string, fn func(string) T) []expr.Option {
+	twin := "memo$" + name
+	memoNames[name] = twin
+	compute := func(s string) any { return fn(s) }
+	return []expr.Option{
+		expr.Function(name,
+			func(p ...any) (any, error) { return fn(p[0].(string)), nil },
+			new(func(string) T)),
+		expr.Function(twin,
+			func(p ...any) (any, error) { return p[0].(*Env).memo(name, p[1].(string), compute), nil },
+			new(func(*Env, string) T)),
+	}
+}
+
 // functions are the moderation functions of SPEC §6. Each is registered with
 // its typed signatures, so expressions are checked against them at load and
 // calls go through expr's function path without reflection.
-var functions = []expr.Option{
-	expr.Function("words",
-		func(p ...any) (any, error) { return textfn.Words(p[0].(string)), nil },
-		new(func(string) []string)),
-	expr.Function("normalize",
-		func(p ...any) (any, error) { return textfn.Normalize(p[0].(string)), nil },
-		new(func(string) string)),
-	expr.Function("hasWord",
-		func(p ...any) (any, error) { return listArg(p[1]).HasWord(p[0].(string)), nil },
-		new(func(string, *textfn.Matcher) bool),
-		new(func(string, []string) bool),
-		new(func(string, []any) bool)),
-	expr.Function("hasSubstring",
-		func(p ...any) (any, error) { return listArg(p[1]).HasSubstring(p[0].(string)), nil },
-		new(func(string, *textfn.Matcher) bool),
-		new(func(string, []string) bool),
-		new(func(string, []any) bool)),
-	expr.Function("mask",
-		func(p ...any) (any, error) { return listArg(p[1]).Mask(p[0].(string)), nil },
-		new(func(string, *textfn.Matcher) string),
-		new(func(string, []string) string),
-		new(func(string, []any) string)),
-	expr.Function("urls",
-		func(p ...any) (any, error) { return textfn.URLs(p[0].(string)), nil },
-		new(func(string) []string)),
-	expr.Function("domains",
-		func(p ...any) (any, error) { return textfn.Domains(p[0].(string)), nil },
-		new(func(string) []string)),
-	expr.Function("emails",
-		func(p ...any) (any, error) { return textfn.Emails(p[0].(string)), nil },
-		new(func(string) []string)),
-	expr.Function("phones",
-		func(p ...any) (any, error) { return textfn.Phones(p[0].(string)), nil },
-		new(func(string) []string)),
-	expr.Function("capsRatio",
-		func(p ...any) (any, error) { return textfn.CapsRatio(p[0].(string)), nil },
-		new(func(string) float64)),
-	expr.Function("emojiCount",
-		func(p ...any) (any, error) { return textfn.EmojiCount(p[0].(string)), nil },
-		new(func(string) int)),
-}
+var functions = slices.Concat(
+	memoFunction("words", textfn.Words),
+	memoFunction("normalize", textfn.Normalize),
+	memoFunction("urls", textfn.URLs),
+	memoFunction("domains", textfn.Domains),
+	memoFunction("emails", textfn.Emails),
+	memoFunction("phones", textfn.Phones),
+	[]expr.Option{
+		expr.Function("hasWord",
+			func(p ...any) (any, error) { return listArg(p[1]).HasWord(p[0].(string)), nil },
+			new(func(string, *textfn.Matcher) bool),
+			new(func(string, []string) bool),
+			new(func(string, []any) bool)),
+		expr.Function("hasSubstring",
+			func(p ...any) (any, error) { return listArg(p[1]).HasSubstring(p[0].(string)), nil },
+			new(func(string, *textfn.Matcher) bool),
+			new(func(string, []string) bool),
+			new(func(string, []any) bool)),
+		expr.Function("mask",
+			func(p ...any) (any, error) { return listArg(p[1]).Mask(p[0].(string)), nil },
+			new(func(string, *textfn.Matcher) string),
+			new(func(string, []string) string),
+			new(func(string, []any) string)),
+		expr.Function("capsRatio",
+			func(p ...any) (any, error) { return textfn.CapsRatio(p[0].(string)), nil },
+			new(func(string) float64)),
+		expr.Function("emojiCount",
+			func(p ...any) (any, error) { return textfn.EmojiCount(p[0].(string)), nil },
+			new(func(string) int)),
+	},
+)
