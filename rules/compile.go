@@ -161,7 +161,10 @@ func (p *listPatcher) Visit(node *ast.Node) {
 		ast.Patch(node, c)
 	case *ast.CallNode:
 		callee, ok := n.Callee.(*ast.IdentifierNode)
-		if twin := memoNames[callee.Value]; ok && twin != "" && len(n.Arguments) == 1 && isString(n.Arguments[0]) {
+		if !ok {
+			return
+		}
+		if twin := memoNames[callee.Value]; twin != "" && len(n.Arguments) == 1 && isString(n.Arguments[0]) {
 			// Only calls that type-check are rewritten, so that errors name
 			// the function the rule author wrote.
 			ast.Patch(node, &ast.CallNode{
@@ -170,7 +173,7 @@ func (p *listPatcher) Visit(node *ast.Node) {
 			})
 			return
 		}
-		if !ok || !matcherFuncs[callee.Value] || len(n.Arguments) != 2 {
+		if !matcherFuncs[callee.Value] || len(n.Arguments) != 2 {
 			return
 		}
 		switch arg := n.Arguments[1].(type) {
