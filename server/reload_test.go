@@ -295,3 +295,37 @@ func newTestServer(t *testing.T, h http.Handler) string {
 	t.Cleanup(func() { _ = s.Close() })
 	return "http://" + l.Addr().String()
 }
+
+// TestReloadReadsTheConfigAgain edits config.yaml under a running gateway:
+// its rules: and on_error apply on reload, a broken config is refused.
+func TestReloadReadsTheConfigAgain(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "config.yaml")
+	writeFile(t, filepath.Join(dir, "a.yaml"), fmt.Sprintf(dropRule, "alpha"))
+	writeFile(t, filepath.Join(dir, "b.yaml"), "rules:\n  - {id: broken, when: 'int(text) > 1', action: allow}\n")
+	writeFile(t, cfgPath, "rules: [a.yaml]\nreload: {debounce: 20ms}\n")
+	r := serveDir(t, cfgPath)
+	if got := r.answer(t, "alpha"); got != dropped {
+		t.Fatalf("initial rules: %s", got)
+	}
+
+	// A second rule file and on_error: drop, by editing the config.
+	replaceFile(t, cfgPath, "rules: [b.yaml, a.yaml]\nreload: {debounce: 20ms}\non_error: drop\n")
+	waitFor(t, "the config edit", func() bool { return len(r.RuleSet().Files) == 2 })
+	if got := r.answer(t, "hello"); got != dropped {
+		t.Errorf("with on_error: drop, a failing rule answered %s", got)
+	}
+
+	// A broken config is a failed reload; the rules stay.
+	failures := r.reloads(t, "failure")
+	good := r.RuleSet()
+	replaceFile(t, cfgPath, "rules: [b.yaml, a.yaml]\nreload: {debounce: 20ms}\non_error: explode\n")
+	waitFor(t, "the broken config to be refused", func() bool { return r.reloads(t, "failure") == failures+1 })
+	if r.RuleSet() != good {
+		t.Error("a broken config replaced the rule set")
+	}
+	resp := do(t, mustRequest(t, http.MethodPost, r.admin+"/-/reload"))
+	if resp.status != http.StatusUnprocessableEntity || !strings.Contains(resp.body, `on_error must be pass or drop, got \"explode\"`) {
+		t.Errorf("reload of a broken config: %d %s", resp.status, resp.body)
+	}
+}

@@ -12,7 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
-	"path/filepath"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,6 +34,9 @@ type Options struct {
 	Registry *prometheus.Registry
 	// Version is reported by modgate_build_info.
 	Version string
+	// Getenv reads the environment when a reload reads the config file
+	// again; os.Getenv when nil.
+	Getenv func(string) string
 }
 
 // Gateway is a running modgate: the live rule set, the evaluator, metrics
@@ -42,14 +45,15 @@ type Gateway struct {
 	cfg     *Config
 	log     *slog.Logger
 	metrics *metrics.Metrics
-	engine  *engine.Engine
 	reg     *prometheus.Registry
+	getenv  func(string) string
 
 	live     atomic.Pointer[live]
 	reloadMu sync.Mutex // one reload at a time; guards fingerprint
 	// fingerprint hashes the files the last reload attempt read, so that a
 	// watcher event that changed nothing does not reload.
 	fingerprint string
+	lastConfig  *Config // the config the last reload read, for watching
 	watcher     *rules.Watcher
 	work        sync.Pool // *work, reused per request
 
@@ -63,6 +67,7 @@ type Gateway struct {
 // in another meanwhile.
 type live struct {
 	rules    *rules.RuleSet
+	engine   *engine.Engine // on_error can change on reload
 	counters *metrics.RuleCounters
 	// errLogged rate-limits error logs per rule (unix nanoseconds of the
 	// last one).
@@ -82,25 +87,25 @@ type work struct {
 // New builds a Gateway and loads its rules. It fails, with every problem,
 // when any rule file is invalid: modgate never starts without rules.
 func New(cfg *Config, opts Options) (*Gateway, error) {
-	onError, err := engine.ParseOnError(cfg.OnError)
-	if err != nil {
-		return nil, err
-	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
 	if opts.Registry == nil {
 		opts.Registry = prometheus.NewRegistry()
 	}
+	if opts.Getenv == nil {
+		opts.Getenv = os.Getenv
+	}
 	g := &Gateway{
 		cfg:     cfg,
 		log:     opts.Logger,
 		metrics: metrics.New(opts.Registry, opts.Version),
-		engine:  engine.New(onError),
 		reg:     opts.Registry,
+		getenv:  opts.Getenv,
 	}
 	g.work.New = func() any { return new(work) }
 	if cfg.DecisionLog.Enabled {
+		var err error
 		if g.decisions, err = openDecisionLog(cfg.DecisionLog); err != nil {
 			return nil, err
 		}
@@ -114,127 +119,6 @@ func New(cfg *Config, opts Options) (*Gateway, error) {
 	g.public = g.newPublic()
 	g.admin = g.newAdmin()
 	return g, nil
-}
-
-// ReloadSummary describes a successful reload.
-type ReloadSummary struct {
-	Files    int           `json:"files"`
-	Rules    int           `json:"rules"`
-	Disabled int           `json:"disabled"`
-	Lists    int           `json:"lists"`
-	Took     time.Duration `json:"-"`
-}
-
-// Reload loads the rule files again and, only if every one of them is valid,
-// swaps the new rule set in. On failure the rule set being served does not
-// change; the error joins every problem found.
-func (g *Gateway) Reload() (ReloadSummary, error) {
-	g.reloadMu.Lock()
-	defer g.reloadMu.Unlock()
-	return g.reload()
-}
-
-// ReloadIfChanged reloads when the contents of the rule or list files differ
-// from what the last reload read. It is what the file watcher calls.
-func (g *Gateway) ReloadIfChanged() {
-	g.reloadMu.Lock()
-	defer g.reloadMu.Unlock()
-	if g.currentFingerprint() == g.fingerprint {
-		return
-	}
-	g.log.Info("rule files changed, reloading")
-	_, _ = g.reload() // reload logs its outcome
-}
-
-// currentFingerprint hashes the rule files the config resolves to now and
-// the list files of the rule set being served.
-func (g *Gateway) currentFingerprint() string {
-	files, err := g.cfg.RuleFiles()
-	if l := g.live.Load(); l != nil {
-		files = append(files, l.rules.ListFiles...)
-	}
-	fp := rules.Fingerprint(files)
-	if err != nil {
-		fp += err.Error()
-	}
-	return fp
-}
-
-func (g *Gateway) reload() (ReloadSummary, error) {
-	start := time.Now()
-	// Fingerprint before reading: a change made while loading then shows as
-	// a difference next time rather than being lost.
-	g.fingerprint = g.currentFingerprint()
-	rs, err := g.load()
-	defer g.watch()
-	if err != nil {
-		g.metrics.ReloadFailed()
-		for _, e := range rules.Errors(err) {
-			g.log.Error("rule load failed", "err", e)
-		}
-		return ReloadSummary{}, err
-	}
-	infos := make([]metrics.RuleInfo, len(rs.Rules))
-	for i, r := range rs.Rules {
-		infos[i] = metrics.RuleInfo{ID: r.ID, Action: string(r.Action), Mode: string(r.Mode)}
-	}
-	now := time.Now()
-	g.live.Store(&live{
-		rules:     rs,
-		counters:  g.metrics.SetRules(infos),
-		errLogged: make([]atomic.Int64, len(rs.Rules)),
-		loadedAt:  now,
-	})
-	g.metrics.ReloadSucceeded(now)
-	s := ReloadSummary{Files: len(rs.Files), Rules: len(rs.Rules), Disabled: rs.Disabled, Lists: rs.Lists, Took: time.Since(start)}
-	g.log.Info("rules loaded", "files", s.Files, "rules", s.Rules, "disabled", s.Disabled, "lists", s.Lists, "took", s.Took.String())
-	return s, nil
-}
-
-// watch points the file watcher, if any, at the directories of the rule
-// files, of the rules: patterns (where new files may appear), and of the
-// list files being served.
-func (g *Gateway) watch() {
-	if g.watcher == nil {
-		return
-	}
-	paths := make([]string, 0, len(g.cfg.Rules))
-	for _, p := range g.cfg.Rules {
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(g.cfg.Dir, p)
-		}
-		paths = append(paths, p)
-	}
-	if l := g.live.Load(); l != nil {
-		paths = append(paths, l.rules.Files...)
-		paths = append(paths, l.rules.ListFiles...)
-	}
-	if err := g.watcher.Watch(paths); err != nil {
-		g.log.Warn("cannot watch every rule directory", "err", err)
-	}
-}
-
-// Watching reports whether the file watcher is running.
-func (g *Gateway) Watching() bool {
-	g.reloadMu.Lock()
-	defer g.reloadMu.Unlock()
-	return g.watcher != nil
-}
-
-// RuleSet returns the rule set being served.
-func (g *Gateway) RuleSet() *rules.RuleSet {
-	if l := g.live.Load(); l != nil {
-		return l.rules
-	}
-	return nil
-}
-
-func (g *Gateway) load() (*rules.RuleSet, error) {
-	files, err := g.cfg.RuleFiles()
-	if err != nil {
-		return nil, err
-	}
-	return rules.Load(files)
 }
 
 // Handler serves the public listener: the webhook endpoints.

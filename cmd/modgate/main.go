@@ -115,7 +115,7 @@ func serve(args []string, stderr io.Writer, getenv func(string) string) int {
 		return 1
 	}
 	logger := cfg.NewLogger(stderr)
-	g, err := server.New(cfg, server.Options{Logger: logger, Registry: prometheus.NewRegistry(), Version: buildVersion()})
+	g, err := server.New(cfg, server.Options{Logger: logger, Registry: prometheus.NewRegistry(), Version: buildVersion(), Getenv: getenv})
 	if err != nil {
 		fmt.Fprintln(stderr, "modgate: not starting, the rules are invalid:")
 		printErrors(stderr, err)
