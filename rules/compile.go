@@ -22,6 +22,7 @@ import (
 type list struct {
 	entries []string
 	matcher *textfn.Matcher
+	set     map[string]struct{} // for x in lists.NAME, built on first use
 }
 
 // matcherFuncs are the functions whose second argument may be a named list:
@@ -43,7 +44,10 @@ type compiler struct {
 func (c *compiler) compile(n *yaml.Node, id, what string, asBool bool) (*vm.Program, error) {
 	lp := &listPatcher{lists: c.lists, consts: map[*ast.ConstantNode]*list{}}
 	opts := make([]expr.Option, 0, len(functions)+4)
-	opts = append(opts, expr.Env(&Env{}), expr.Patch(lp))
+	// The environment's type is given as a value, not a pointer, so that
+	// the compiler resolves fields to indexes (OpLoadField) instead of
+	// looking them up by name for every message; rules run on *Env.
+	opts = append(opts, expr.Env(Env{}), expr.Patch(lp))
 	if asBool {
 		opts = append(opts, expr.AsBool())
 	}
@@ -159,6 +163,19 @@ func (p *listPatcher) Visit(node *ast.Node) {
 		c := &ast.ConstantNode{Value: l.entries}
 		p.consts[c] = l
 		ast.Patch(node, c)
+	case *ast.BinaryNode:
+		// x in lists.NAME looks x up in a set instead of comparing it with
+		// every entry.
+		if c, ok := n.Right.(*ast.ConstantNode); ok && n.Operator == "in" && p.consts[c] != nil {
+			l := p.consts[c]
+			if l.set == nil {
+				l.set = make(map[string]struct{}, len(l.entries))
+				for _, e := range l.entries {
+					l.set[e] = struct{}{}
+				}
+			}
+			ast.Patch(&n.Right, &ast.ConstantNode{Value: l.set})
+		}
 	case *ast.CallNode:
 		callee, ok := n.Callee.(*ast.IdentifierNode)
 		if !ok {
