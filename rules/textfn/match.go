@@ -1,0 +1,349 @@
+package textfn
+
+import (
+	"bytes"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+// Matching works on a "stream": the text folded to lower case (foldCase) and
+// re-encoded so that whole-word matching becomes plain substring search.
+// Two bytes that never occur in UTF-8 mark where words begin and end, so the
+// entry "ass" becomes ⟨ass⟩ and cannot match inside "class" (⟨class⟩) while
+// it still matches "you ass!" (⟨you⟩ ⟨ass⟩!). List entries go through the
+// very same function as the text, which is what makes the Matcher, the
+// slice functions and the two sides of every comparison agree.
+const (
+	markBegin = 0xFE // a word starts here
+	markEnd   = 0xFF // a word ends here
+)
+
+type streamMode uint8
+
+const (
+	// modeWord keeps only words: every run of non-word runes becomes one
+	// space, so the phrase "free crypto" matches "FREE,  crypto".
+	modeWord streamMode = iota
+	// modeLit keeps punctuation and symbols as they are and only folds runs
+	// of white space, for entries such as "a$$", "f*ck" or "🍆".
+	modeLit
+	// modeSub folds runs of white space and marks no word boundaries: plain
+	// case-insensitive substring search.
+	modeSub
+)
+
+// appendStream appends the stream form of s to dst. If pos is not nil, it
+// also appends to *pos, for every byte written, the offset in s of the rune
+// that byte stands for (a folded space stands for the first rune of its run,
+// a boundary mark for the rune after it).
+func appendStream(dst []byte, pos *[]int32, s string, mode streamMode) []byte {
+	marks := mode != modeSub
+	inWord := false
+	gap, gapAt := false, 0 // a run of separators is pending, starting at gapAt
+	started := mode == modeSub
+	for i := 0; i < len(s); {
+		c := s[i]
+		r, size := rune(c), 1
+		var word bool
+		if c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+				r = rune(c)
+			}
+			word = 'a' <= c && c <= 'z' || '0' <= c && c <= '9'
+		} else {
+			r, size = utf8.DecodeRuneInString(s[i:])
+			r = foldCase(r)
+			word = isWordRune(r)
+		}
+		if !word {
+			if inWord {
+				if marks {
+					dst = append(dst, markEnd)
+					if pos != nil {
+						*pos = append(*pos, int32(i))
+					}
+				}
+				inWord = false
+			}
+			if mode == modeWord || isSpace(r) {
+				if !gap {
+					gap, gapAt = true, i
+				}
+				i += size
+				continue
+			}
+		}
+		if gap {
+			if started {
+				dst = append(dst, ' ')
+				if pos != nil {
+					*pos = append(*pos, int32(gapAt))
+				}
+			}
+			gap = false
+		}
+		started = true
+		if word && !inWord {
+			if marks {
+				dst = append(dst, markBegin)
+				if pos != nil {
+					*pos = append(*pos, int32(i))
+				}
+			}
+			inWord = true
+		}
+		n := len(dst)
+		if r < utf8.RuneSelf {
+			dst = append(dst, byte(r))
+		} else {
+			dst = utf8.AppendRune(dst, r)
+		}
+		if pos != nil {
+			for range len(dst) - n {
+				*pos = append(*pos, int32(i))
+			}
+		}
+		i += size
+	}
+	if inWord && marks {
+		dst = append(dst, markEnd)
+		if pos != nil {
+			*pos = append(*pos, int32(len(s)))
+		}
+	}
+	if gap && mode == modeSub {
+		dst = append(dst, ' ')
+		if pos != nil {
+			*pos = append(*pos, int32(gapAt))
+		}
+	}
+	return dst
+}
+
+// entryMode classifies a list entry for HasWord and Mask: blank entries are
+// ignored (ok false), entries made of words and spaces match word by word
+// across any separators, and entries with other runes match literally.
+func entryMode(e string) (mode streamMode, ok bool) {
+	mode = modeWord
+	for _, r := range e {
+		if isSpace(r) {
+			continue
+		}
+		ok = true
+		if !isWordRune(foldCase(r)) {
+			return modeLit, true
+		}
+	}
+	return mode, ok
+}
+
+// blank reports whether e has nothing but white space.
+func blank(e string) bool {
+	return strings.TrimFunc(e, isSpace) == ""
+}
+
+// scratch holds the buffers of one matching call.
+type scratch struct {
+	word, lit, sub, entry []byte
+	wordPos, litPos       []int32
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+func getScratch() *scratch { return scratchPool.Get().(*scratch) }
+
+func putScratch(b *scratch) {
+	if cap(b.word) > maxPooled || cap(b.lit) > maxPooled || cap(b.sub) > maxPooled || cap(b.entry) > maxPooled ||
+		cap(b.wordPos) > maxPooled || cap(b.litPos) > maxPooled {
+		return
+	}
+	scratchPool.Put(b)
+}
+
+// Words returns the words of s, lower-cased: the maximal runs of letters,
+// digits and combining marks. An apostrophe (' or ’) between two letters
+// stays inside the word, as a plain "'": Words("Don’t stop") is
+// ["don't", "stop"]. The result is never nil.
+func Words(s string) []string {
+	// Fold the words into one buffer and cut the result into substrings,
+	// so that the words share one allocation.
+	buf := make([]byte, 0, len(s))
+	var cutsBuf [64]int
+	cuts := cutsBuf[:0] // start and end of each word in buf
+	start := -1
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		r = foldCase(r)
+		if isWordRune(r) {
+			if start < 0 {
+				start = len(buf)
+			}
+			buf = utf8.AppendRune(buf, r)
+			continue
+		}
+		if (r == '\'' || r == '’') && start >= 0 && i < len(s) {
+			// inside a word only if a word character follows
+			if next, _ := utf8.DecodeRuneInString(s[i:]); isWordRune(foldCase(next)) {
+				buf = append(buf, '\'')
+				continue
+			}
+		}
+		if start >= 0 {
+			cuts = append(cuts, start, len(buf))
+			start = -1
+		}
+	}
+	if start >= 0 {
+		cuts = append(cuts, start, len(buf))
+	}
+	all := string(buf)
+	words := make([]string, len(cuts)/2)
+	for k := range words {
+		words[k] = all[cuts[2*k]:cuts[2*k+1]]
+	}
+	return words
+}
+
+// HasWord reports whether some entry of list occurs in s as a whole word or
+// phrase, ignoring case. See the package documentation for what counts as a
+// word. For a list used on every message, build a Matcher once instead.
+func HasWord(s string, list []string) bool {
+	b := getScratch()
+	defer putScratch(b)
+	haveWord, haveLit := false, false
+	for _, e := range list {
+		mode, ok := entryMode(e)
+		if !ok {
+			continue
+		}
+		b.entry = appendStream(b.entry[:0], nil, e, mode)
+		text := &b.word
+		if mode == modeWord {
+			if !haveWord {
+				b.word = appendStream(b.word[:0], nil, s, modeWord)
+				haveWord = true
+			}
+		} else {
+			if !haveLit {
+				b.lit = appendStream(b.lit[:0], nil, s, modeLit)
+				haveLit = true
+			}
+			text = &b.lit
+		}
+		if bytes.Contains(*text, b.entry) {
+			return true
+		}
+	}
+	return false
+}
+
+// HasSubstring reports whether some entry of list occurs anywhere in s,
+// ignoring case and the amount of white space ("free  crypto" contains
+// "e c"). Blank entries are ignored.
+func HasSubstring(s string, list []string) bool {
+	b := getScratch()
+	defer putScratch(b)
+	have := false
+	for _, e := range list {
+		if blank(e) {
+			continue
+		}
+		if !have {
+			b.sub = appendStream(b.sub[:0], nil, s, modeSub)
+			have = true
+		}
+		b.entry = appendStream(b.entry[:0], nil, e, modeSub)
+		if bytes.Contains(b.sub, b.entry) {
+			return true
+		}
+	}
+	return false
+}
+
+// Mask returns s with every whole-word or phrase match of an entry of list
+// replaced by asterisks, one per rune, so the result has as many runes as s.
+// The whole matched span is masked, including the spaces and punctuation
+// inside a phrase ("free, crypto" becomes "************"); everything else
+// is left exactly as it was.
+func Mask(s string, list []string) string {
+	b := getScratch()
+	defer putScratch(b)
+	var mask []bool
+	haveWord, haveLit := false, false
+	for _, e := range list {
+		mode, ok := entryMode(e)
+		if !ok {
+			continue
+		}
+		b.entry = appendStream(b.entry[:0], nil, e, mode)
+		text, pos := &b.word, &b.wordPos
+		if mode == modeWord {
+			if !haveWord {
+				b.wordPos = b.wordPos[:0]
+				b.word = appendStream(b.word[:0], &b.wordPos, s, modeWord)
+				haveWord = true
+			}
+		} else {
+			if !haveLit {
+				b.litPos = b.litPos[:0]
+				b.lit = appendStream(b.lit[:0], &b.litPos, s, modeLit)
+				haveLit = true
+			}
+			text, pos = &b.lit, &b.litPos
+		}
+		for off := 0; ; {
+			i := bytes.Index((*text)[off:], b.entry)
+			if i < 0 {
+				break
+			}
+			mask = markSpan(mask, s, *text, *pos, off+i, off+i+len(b.entry))
+			off += i + 1
+		}
+	}
+	return applyMask(s, mask)
+}
+
+// markSpan marks in mask (allocated on first use) the bytes of s that the
+// stream bytes text[start:end] stand for.
+func markSpan(mask []bool, s string, text []byte, pos []int32, start, end int) []bool {
+	for start < end && text[start] >= markBegin {
+		start++
+	}
+	for end > start && text[end-1] >= markBegin {
+		end--
+	}
+	if start >= end {
+		return mask
+	}
+	from := int(pos[start])
+	last := int(pos[end-1])
+	_, size := utf8.DecodeRuneInString(s[last:])
+	if mask == nil {
+		mask = make([]bool, len(s))
+	}
+	for i := from; i < last+size; i++ {
+		mask[i] = true
+	}
+	return mask
+}
+
+func applyMask(s string, mask []bool) string {
+	if mask == nil {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		if mask[i] {
+			b.WriteByte('*')
+		} else {
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}

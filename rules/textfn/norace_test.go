@@ -1,0 +1,5 @@
+//go:build !race
+
+package textfn
+
+const raceEnabled = false
