@@ -328,3 +328,32 @@ func TestParseOnError(t *testing.T) {
 		t.Error("ParseOnError(ignore) succeeded, want an error")
 	}
 }
+
+// TestNormalizedListMatching checks that a list used against normalized
+// text is normalized too, whatever the list's spelling.
+func TestNormalizedListMatching(t *testing.T) {
+	rs := load(t, `
+lists:
+  banned: [jérk, "FREE crypto"]
+rules:
+  - {id: named, when: 'hasWord(normalize(text), lists.banned)', action: drop}
+  - {id: inline, when: 'hasWord(normalize(text), ["Idiot"])', action: tag, tags: [x]}`)
+	e := engine.New(engine.OnErrorPass)
+	for text, want := range map[string]engine.Verdict{
+		"what a j3rk":              engine.Drop,
+		"what a јerk":              engine.Drop, // Cyrillic ј
+		"get f.r.e.e crypto now":   engine.Drop,
+		"jerky is a snack":         engine.Pass,
+		"you 1d10t":                engine.Tag,
+		"hello there":              engine.Pass,
+		"ｊｅｒｋ in fullwidth":        engine.Drop,
+		"a jerk\u200b with spaces": engine.Drop,
+	} {
+		var res engine.Result
+		env := &rules.Env{Trigger: "before_message", Text: text}
+		e.Evaluate(rs, env, &res)
+		if res.Verdict != want {
+			t.Errorf("%q: verdict %v, want %v", text, res.Verdict, want)
+		}
+	}
+}

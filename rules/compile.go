@@ -22,7 +22,20 @@ import (
 type list struct {
 	entries []string
 	matcher *textfn.Matcher
-	set     map[string]struct{} // for x in lists.NAME, built on first use
+	// normalized matches normalized text: the entries passed through
+	// normalize, so that hasWord(normalize(text), lists.banned) finds
+	// "jérk" in a list that says jérk. Built on first use.
+	normalized *textfn.Matcher
+	set        map[string]struct{} // for x in lists.NAME, built on first use
+}
+
+// normalizedMatcher builds a matcher of entries as normalize writes them.
+func normalizedMatcher(entries []string) *textfn.Matcher {
+	norm := make([]string, len(entries))
+	for i, e := range entries {
+		norm[i] = textfn.Normalize(e)
+	}
+	return textfn.NewMatcher(norm)
 }
 
 // matcherFuncs are the functions whose second argument may be a named list:
@@ -193,9 +206,18 @@ func (p *listPatcher) Visit(node *ast.Node) {
 		if !matcherFuncs[callee.Value] || len(n.Arguments) != 2 {
 			return
 		}
+		normalized := isNormalizeCall(n.Arguments[0])
 		switch arg := n.Arguments[1].(type) {
 		case *ast.ConstantNode:
-			if l := p.consts[arg]; l != nil {
+			l := p.consts[arg]
+			switch {
+			case l == nil:
+			case normalized:
+				if l.normalized == nil {
+					l.normalized = normalizedMatcher(l.entries)
+				}
+				ast.Patch(&n.Arguments[1], &ast.ConstantNode{Value: l.normalized})
+			default:
 				ast.Patch(&n.Arguments[1], &ast.ConstantNode{Value: l.matcher})
 			}
 		case *ast.ArrayNode:
@@ -208,9 +230,24 @@ func (p *listPatcher) Visit(node *ast.Node) {
 				}
 				entries = append(entries, s.Value)
 			}
-			ast.Patch(&n.Arguments[1], &ast.ConstantNode{Value: textfn.NewMatcher(entries)})
+			m := textfn.NewMatcher(entries)
+			if normalized {
+				m = normalizedMatcher(entries)
+			}
+			ast.Patch(&n.Arguments[1], &ast.ConstantNode{Value: m})
 		}
 	}
+}
+
+// isNormalizeCall reports whether n is a call of normalize, which the walk
+// has rewritten into its memoizing twin by the time its caller is visited.
+func isNormalizeCall(n ast.Node) bool {
+	c, ok := n.(*ast.CallNode)
+	if !ok {
+		return false
+	}
+	id, ok := c.Callee.(*ast.IdentifierNode)
+	return ok && (id.Value == "normalize" || id.Value == memoNames["normalize"])
 }
 
 // check reports a lists identifier the walk left unresolved, as in
