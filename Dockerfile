@@ -27,9 +27,10 @@ RUN --mount=type=cache,target=/go/pkg/mod \
 
 # Lay out /etc/modgate as the final image has it, and refuse to build an image
 # whose own config or rules do not load.
-RUN mkdir -p /out/etc/modgate \
+RUN mkdir -p /out/etc/modgate/rules \
  && cp examples/docker/config.yaml /out/etc/modgate/config.yaml \
- && cp -r examples/rules /out/etc/modgate/rules \
+ && cp examples/rules/starter.yaml /out/etc/modgate/rules/ \
+ && cp -r examples/rules/lists /out/etc/modgate/rules/lists \
  && MODGATE_WEBHOOK_PASSWORD=build-check /out/modgate check --config /out/etc/modgate/config.yaml
 
 # static-debian12 has CA certificates, tzdata and /etc/passwd entries for

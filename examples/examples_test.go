@@ -540,7 +540,9 @@ func checkConfigMap(t *testing.T, cm map[string]any) {
 func TestDockerConfig(t *testing.T) {
 	etc := filepath.Join(t.TempDir(), "etc", "modgate")
 	writeFile(t, filepath.Join(etc, "config.yaml"), string(readFile(t, "docker/config.yaml")))
-	copyDir(t, "rules", filepath.Join(etc, "rules"))
+	// As the Dockerfile lays it out: the starter pack and the lists.
+	writeFile(t, filepath.Join(etc, "rules", "starter.yaml"), string(readFile(t, "rules/starter.yaml")))
+	copyDir(t, "rules/lists", filepath.Join(etc, "rules", "lists"))
 	cfg := loadConfigAndRules(t, filepath.Join(etc, "config.yaml"))
 	if cfg.Listen != ":8080" || cfg.AdminListen != ":9090" {
 		t.Errorf("listen %q, admin_listen %q: the Dockerfile exposes :8080 and :9090", cfg.Listen, cfg.AdminListen)

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/modgate/modgate/rules"
 	"github.com/modgate/modgate/rules/ruletest"
 )
 
@@ -71,11 +72,17 @@ func TestRun(t *testing.T) {
 	}
 }
 
-// TestExamplePacks runs the tests shipped with every example rule pack.
+// TestExamplePacks runs the tests shipped with every example rule pack, and
+// loads the packs together, as rules: [examples/rules/*.yaml] would: their
+// rule ids must not collide.
 func TestExamplePacks(t *testing.T) {
 	var out bytes.Buffer
-	sum := ruletest.Run(examplePacks(t), &out)
-	if sum.Failed > 0 || sum.Passed == 0 {
+	packs := examplePacks(t)
+	sum := ruletest.Run(packs, &out)
+	if sum.Failed > 0 || sum.Passed < 40 {
 		t.Errorf("%v:\n%s", sum, out.String())
+	}
+	if _, err := rules.Load(packs); err != nil {
+		t.Errorf("the example packs do not load together: %v", err)
 	}
 }
