@@ -60,13 +60,20 @@ func (c *compiler) compile(n *yaml.Node, id, what string, asBool bool) (*vm.Prog
 	// The environment's type is given as a value, not a pointer, so that
 	// the compiler resolves fields to indexes (OpLoadField) instead of
 	// looking them up by name for every message; rules run on *Env.
-	opts = append(opts, expr.Env(Env{}), expr.Patch(lp))
+	opts = append(opts, expr.Env(Env{}))
 	if asBool {
 		opts = append(opts, expr.AsBool())
 	}
 	opts = append(opts, functions...)
 
-	prog, err := expr.Compile(n.Value, opts...)
+	// Type-check the expression as written first. With a patcher, expr
+	// checks twice and keeps the types of the first pass on function calls,
+	// so an unknown name among a function's arguments (hasWord(txt, ...))
+	// would get through unreported.
+	if _, err := expr.Compile(n.Value, opts...); err != nil {
+		return nil, c.exprError(n, id, what, err)
+	}
+	prog, err := expr.Compile(n.Value, append(opts, expr.Patch(lp))...)
 	lp.check()
 	if lp.err != nil {
 		// The patcher's findings explain a type error better than the

@@ -101,6 +101,9 @@ func TestLoadBad(t *testing.T) {
 			`expressions.bad.yaml:9:31: rule "unknown-list": when: unknown list "nope" (this file defines: no lists)`,
 			`expressions.bad.yaml:12:23: rule "syntax": when: unexpected token EOF`,
 			`expressions.bad.yaml:17:15: rule "block": when: type rules.Message has no field typo`,
+			// expr loses errors inside function arguments when a patcher
+			// runs; modgate checks the unpatched expression first.
+			`expressions.bad.yaml:20:19: rule "unknown-in-call": when: unknown name txt`,
 		}},
 		{"comment-trap.bad.yaml", []string{
 			`comment-trap.bad.yaml:3:37: rule "hashtag": when: unexpected token EOF (the expression was cut short at "#})": in YAML a space followed by # starts a comment; quote the expression or use a block scalar, when: >-)`,
