@@ -19,6 +19,8 @@ import (
 
 // list is a named list of one rule file, with the matcher built from it once
 // at load so that hasWord over 100,000 entries costs what 100 do.
+// Its matchers and set are built on first use: most lists serve one of
+// them, and a matcher of 100,000 entries takes some 20 MiB.
 type list struct {
 	entries []string
 	matcher *textfn.Matcher
@@ -225,6 +227,9 @@ func (p *listPatcher) Visit(node *ast.Node) {
 				}
 				ast.Patch(&n.Arguments[1], &ast.ConstantNode{Value: l.normalized})
 			default:
+				if l.matcher == nil {
+					l.matcher = textfn.NewMatcher(l.entries)
+				}
 				ast.Patch(&n.Arguments[1], &ast.ConstantNode{Value: l.matcher})
 			}
 		case *ast.ArrayNode:

@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-
-	"github.com/modgate/modgate/rules/textfn"
 )
 
 // Load reads, validates and compiles the rule files at paths, in that order,
@@ -47,7 +45,7 @@ func Load(paths []string) (*RuleSet, error) {
 						Err: fmt.Errorf("list %q: %w", ls.name, readError(err))})
 				}
 			}
-			c.lists[ls.name] = &list{entries: entries, matcher: textfn.NewMatcher(entries)}
+			c.lists[ls.name] = &list{entries: entries}
 			rs.Lists++
 		}
 
