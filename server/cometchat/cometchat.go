@@ -442,13 +442,7 @@ func (d *decoder) data(env *rules.Env, ds *dataState) bool {
 	if d.peek() != '{' {
 		return d.skip()
 	}
-	d.open()
-	var n int
-	for {
-		k, ok := d.member(&n)
-		if !ok {
-			return d.err == nil
-		}
+	return d.members(func(k string) (ok bool) {
 		switch k {
 		case "text":
 			m.Text, ok = d.flexString()
@@ -477,10 +471,8 @@ func (d *decoder) data(env *rules.Env, ds *dataState) bool {
 		default:
 			ok = d.skip()
 		}
-		if !ok {
-			return false
-		}
-	}
+		return ok
+	})
 }
 
 func (d *decoder) entities(env *rules.Env, ds *dataState) bool {
@@ -490,13 +482,7 @@ func (d *decoder) entities(env *rules.Env, ds *dataState) bool {
 	if d.peek() != '{' {
 		return d.skip()
 	}
-	d.open()
-	var n int
-	for {
-		k, ok := d.member(&n)
-		if !ok {
-			return d.err == nil
-		}
+	return d.members(func(k string) (ok bool) {
 		switch k {
 		case "sender":
 			env.Sender, ds.hasSenderEnt = rules.User{}, false
@@ -507,10 +493,8 @@ func (d *decoder) entities(env *rules.Env, ds *dataState) bool {
 		default:
 			ok = d.skip()
 		}
-		if !ok {
-			return false
-		}
-	}
+		return ok
+	})
 }
 
 // entityHolder reads {"entity": {…}, "entityType": "…"}. The entity (the
@@ -521,13 +505,7 @@ func (d *decoder) entityHolder(u *rules.User, e *entity, has *bool, entityType *
 	if d.peek() != '{' {
 		return d.skip()
 	}
-	d.open()
-	var n int
-	for {
-		k, ok := d.member(&n)
-		if !ok {
-			return d.err == nil
-		}
+	return d.members(func(k string) (ok bool) {
 		switch {
 		case k == "entity":
 			*has = d.peek() == '{'
@@ -549,7 +527,22 @@ func (d *decoder) entityHolder(u *rules.User, e *entity, has *bool, entityType *
 		default:
 			ok = d.skip()
 		}
+		return ok
+	})
+}
+
+// members walks the object at d.i: for each member it calls field with the
+// key and d at the value, which field must read or skip. It reports whether
+// the whole object was read; it stops at the first field that fails.
+func (d *decoder) members(field func(key string) bool) bool {
+	d.open()
+	var n int
+	for {
+		k, ok := d.member(&n)
 		if !ok {
+			return d.err == nil
+		}
+		if !field(k) {
 			return false
 		}
 	}
@@ -558,13 +551,7 @@ func (d *decoder) entityHolder(u *rules.User, e *entity, has *bool, entityType *
 // user decodes the user object at d.i into u.
 func (d *decoder) user(u *rules.User) bool {
 	*u = rules.User{}
-	d.open()
-	var n int
-	for {
-		k, ok := d.member(&n)
-		if !ok {
-			return d.err == nil
-		}
+	return d.members(func(k string) (ok bool) {
 		switch k {
 		case "uid":
 			u.UID, ok = d.flexString()
@@ -581,22 +568,14 @@ func (d *decoder) user(u *rules.User) bool {
 		default:
 			ok = d.skip()
 		}
-		if !ok {
-			return false
-		}
-	}
+		return ok
+	})
 }
 
 // entity decodes the user or group object at d.i into e.
 func (d *decoder) entity(e *entity) bool {
 	*e = entity{}
-	d.open()
-	var n int
-	for {
-		k, ok := d.member(&n)
-		if !ok {
-			return d.err == nil
-		}
+	return d.members(func(k string) (ok bool) {
 		switch k {
 		case "uid":
 			e.uid, ok = d.flexString()
@@ -621,10 +600,8 @@ func (d *decoder) entity(e *entity) bool {
 		default:
 			ok = d.skip()
 		}
-		if !ok {
-			return false
-		}
-	}
+		return ok
+	})
 }
 
 func (d *decoder) attachments(m *rules.Message) bool {
@@ -659,13 +636,7 @@ func (d *decoder) attachments(m *rules.Message) bool {
 // attachment decodes the attachment object at d.i into a.
 func (d *decoder) attachment(a *rules.Attachment) bool {
 	*a = rules.Attachment{}
-	d.open()
-	var n int
-	for {
-		k, ok := d.member(&n)
-		if !ok {
-			return d.err == nil
-		}
+	return d.members(func(k string) (ok bool) {
 		switch k {
 		case "url":
 			a.URL, ok = d.flexString()
@@ -680,10 +651,8 @@ func (d *decoder) attachment(a *rules.Attachment) bool {
 		default:
 			ok = d.skip()
 		}
-		if !ok {
-			return false
-		}
-	}
+		return ok
+	})
 }
 
 func (d *decoder) tags(m *rules.Message) bool {
