@@ -548,28 +548,13 @@ func (d *decoder) members(field func(key string) bool) bool {
 	}
 }
 
-// user decodes the user object at d.i into u.
+// user decodes the user object at d.i into u: an entity, of which a sender
+// has fewer fields.
 func (d *decoder) user(u *rules.User) bool {
-	*u = rules.User{}
-	return d.members(func(k string) (ok bool) {
-		switch k {
-		case "uid":
-			u.UID, ok = d.flexString()
-		case "name":
-			u.Name, ok = d.flexString()
-		case "avatar":
-			u.Avatar, ok = d.flexString()
-		case "role":
-			u.Role, ok = d.flexString()
-		case "status":
-			u.Status, ok = d.flexString()
-		case "metadata":
-			u.Metadata, ok = d.objectOrNil()
-		default:
-			ok = d.skip()
-		}
-		return ok
-	})
+	var e entity
+	ok := d.entity(&e)
+	*u = rules.User{UID: e.uid, Name: e.name, Avatar: e.avatar, Role: e.role, Status: e.status, Metadata: e.metadata}
+	return ok
 }
 
 // entity decodes the user or group object at d.i into e.
