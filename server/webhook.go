@@ -1,10 +1,10 @@
 package server
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -51,36 +51,23 @@ func (g *Gateway) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// readBody reads the request body into buf, refusing bodies over the limit
-// before reading them when Content-Length announces it.
+// readBody reads the request body, reusing buf's memory, and refuses bodies
+// over the limit: before reading them when Content-Length announces it,
+// else once the limit is passed.
 func (g *Gateway) readBody(r *http.Request, buf []byte) ([]byte, error) {
 	limit := g.cfg.Limits.MaxBodyBytes
 	if r.ContentLength > limit {
 		return nil, g.tooLarge()
 	}
-	if r.ContentLength > 0 && int64(cap(buf)) < r.ContentLength {
-		buf = make([]byte, 0, r.ContentLength)
+	b := bytes.NewBuffer(buf[:0])
+	if _, err := b.ReadFrom(io.LimitReader(r.Body, limit+1)); err != nil {
+		g.metrics.Rejected("bad_request")
+		return nil, echo.NewHTTPError(http.StatusBadRequest, "cannot read body: "+err.Error())
 	}
-	buf = buf[:0]
-	lr := io.LimitedReader{R: r.Body, N: limit + 1}
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := lr.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			g.metrics.Rejected("bad_request")
-			return nil, echo.NewHTTPError(http.StatusBadRequest, "cannot read body: "+err.Error())
-		}
-	}
-	if int64(len(buf)) > limit {
+	if int64(b.Len()) > limit {
 		return nil, g.tooLarge()
 	}
-	return buf, nil
+	return b.Bytes(), nil
 }
 
 func (g *Gateway) tooLarge() error {
