@@ -49,6 +49,8 @@ type Config struct {
 	Dir  string `yaml:"-"`
 	// password is the resolved auth password.
 	password string
+	// Warnings are problems that do not stop the gateway, for the log.
+	Warnings []string `yaml:"-"`
 }
 
 // AuthConfig is the webhook's Basic auth. Exactly one of Password,
@@ -237,6 +239,9 @@ func (c *Config) validate(getenv func(string) string) error {
 	}
 	if c.Listen == c.AdminListen && !strings.HasSuffix(c.Listen, ":0") {
 		bad("listen and admin_listen must differ (both are %q)", c.Listen)
+	}
+	if c.Auth == nil && getenv(EnvPassword) != "" {
+		c.Warnings = append(c.Warnings, EnvPassword+" is set but the config has no auth block, so it is ignored and the webhook is not authenticated")
 	}
 	if a := c.Auth; a != nil {
 		if a.Username == "" {

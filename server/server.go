@@ -113,6 +113,9 @@ func New(cfg *Config, opts Options) (*Gateway, error) {
 	if cfg.Auth == nil {
 		g.log.Warn("no auth configured: anyone who can reach the webhook listener can call it", "listen", cfg.Listen)
 	}
+	for _, w := range cfg.Warnings {
+		g.log.Warn(w)
+	}
 	if _, err := g.Reload(); err != nil {
 		return nil, err
 	}
