@@ -33,11 +33,14 @@ func TestDecisionLog(t *testing.T) {
 			g.post(t, "/webhooks/cometchat", message("before_message", "a scam"), true)            // drop
 			g.post(t, "/webhooks/cometchat", message("before_message", "https://x.example"), true) // tag
 			g.post(t, "/webhooks/cometchat", message("before_message", "bring boots"), true)       // shadow match
+			g.post(t, "/moderation/cometchat", moderation(t, "uid-1", "a scam"), true)             // Custom API drop
 
 			lines := readLines(t, logPath)
-			if len(lines) != 3 {
-				t.Fatalf("%d decision lines, want 3 (drop, tag, shadow):\n%s", len(lines), strings.Join(lines, "\n"))
+			if len(lines) != 4 {
+				t.Fatalf("%d decision lines, want 4 (drop, tag, shadow, Custom API drop):\n%s", len(lines), strings.Join(lines, "\n"))
 			}
+			last := lines[3]
+			lines = lines[:3]
 			type rule struct{ ID, Action, Mode string }
 			type decision struct {
 				Time              string
@@ -81,6 +84,9 @@ func TestDecisionLog(t *testing.T) {
 			}
 			if len(decisions) > 1 && (len(decisions[1].Tags) != 1 || decisions[1].Tags[0] != "link") {
 				t.Errorf("the tag decision lacks its tags: %s", lines[1])
+			}
+			if !strings.Contains(last, `"trigger":"moderation_api"`) || !strings.Contains(last, `"verdict":"drop"`) || !strings.Contains(last, `"sender":"uid-1"`) {
+				t.Errorf("the Custom API decision: %s", last)
 			}
 		})
 	}
