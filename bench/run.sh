@@ -22,7 +22,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
-go build ${GOFLAGS_EXTRA:-} -o "$work/modgate" ./cmd/modgate
+go build -o "$work/modgate" ./cmd/modgate
 go build -o "$work/floor" ./bench/floor
 
 cat >"$work/config.yaml" <<YAML
