@@ -6,14 +6,16 @@ package rules
 // (sender.rol) is a load error, not a run-time surprise. The yaml names are
 // the same, for the messages of rule tests.
 type Env struct {
-	Trigger  string              `expr:"trigger" yaml:"trigger"`
-	AppID    string              `expr:"appId" yaml:"appId"`
-	Webhook  string              `expr:"webhook" yaml:"webhook"`
-	Message  Message             `expr:"message" yaml:"message"`
-	Sender   User                `expr:"sender" yaml:"sender"`
-	Receiver Receiver            `expr:"receiver" yaml:"receiver"`
-	Text     string              `expr:"text" yaml:"text"`
-	Lists    map[string][]string `expr:"lists" yaml:"-"`
+	Trigger  string   `expr:"trigger" yaml:"trigger"`
+	AppID    string   `expr:"appId" yaml:"appId"`
+	Webhook  string   `expr:"webhook" yaml:"webhook"`
+	Message  Message  `expr:"message" yaml:"message"`
+	Sender   User     `expr:"sender" yaml:"sender"`
+	Receiver Receiver `expr:"receiver" yaml:"receiver"`
+	Text     string   `expr:"text" yaml:"text"`
+	// Lists is never filled in: the compiler resolves lists.NAME to the
+	// rule file's list at load. The field gives the expressions its type.
+	Lists map[string][]string `expr:"lists" yaml:"-"`
 	// Payload is the whole envelope as generic JSON. Decoding it costs a
 	// second pass over the body, so adapters fill it only when a loaded
 	// expression refers to payload (RuleSet.NeedsPayload).

@@ -105,7 +105,6 @@ func (g *Gateway) reload() (ReloadSummary, error) {
 		engine:    engine.New(onError),
 		counters:  g.metrics.SetRules(infos),
 		errLogged: make([]atomic.Int64, len(rs.Rules)),
-		loadedAt:  now,
 	})
 	g.metrics.ReloadSucceeded(now)
 	s := ReloadSummary{Files: len(rs.Files), Rules: len(rs.Rules), Disabled: rs.Disabled, Lists: rs.Lists, Took: time.Since(start)}

@@ -62,9 +62,9 @@ type Gateway struct {
 	shuttingDown  atomic.Bool  // /readyz answers 503 from SIGTERM on
 }
 
-// live is everything that changes together on reload. It is immutable once
-// stored: a request loads it once and finishes on it, even if a reload swaps
-// in another meanwhile.
+// live is everything that changes together on reload. Once stored it is
+// only read (its log rate limiter aside): a request loads it once and
+// finishes on it, even if a reload swaps in another meanwhile.
 type live struct {
 	rules    *rules.RuleSet
 	engine   *engine.Engine // on_error can change on reload
@@ -72,7 +72,6 @@ type live struct {
 	// errLogged rate-limits error logs per rule (unix nanoseconds of the
 	// last one).
 	errLogged []atomic.Int64
-	loadedAt  time.Time
 }
 
 // work is the per-request scratch space, pooled so that the hot path does
