@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/modgate/modgate/engine"
 	"github.com/modgate/modgate/rules"
 	"github.com/modgate/modgate/server"
@@ -98,22 +100,9 @@ func BenchmarkWebhookHandler(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	dir := b.TempDir()
 	starter, _ := filepath.Abs("../examples/rules/starter.yaml")
-	cfgPath := filepath.Join(dir, "config.yaml")
 	cfg := fmt.Sprintf("rules: [%s]\nauth: {username: u, password: p}\n", starter)
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	c, err := server.LoadConfig(cfgPath, func(string) string { return "" })
-	if err != nil {
-		b.Fatal(err)
-	}
-	g, err := server.New(c, server.Options{Logger: discardLogger()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	h := g.Handler()
+	h := loadGateway(b, writeGateway(b, "", cfg), prometheus.NewRegistry()).Handler()
 	b.ReportAllocs()
 	b.SetBytes(int64(len(body)))
 	b.RunParallel(func(pb *testing.PB) {

@@ -2,10 +2,8 @@ package server_test
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,8 +14,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/modgate/modgate/server"
 )
 
 func TestDecisionLog(t *testing.T) {
@@ -115,25 +111,11 @@ func readLines(t *testing.T, path string) []string {
 func TestShutdownLosesNoAcceptedRequest(t *testing.T) {
 	for _, delay := range []string{"0s", "200ms"} {
 		t.Run("shutdown_delay "+delay, func(t *testing.T) {
-			dir := t.TempDir()
-			writeFile(t, filepath.Join(dir, "rules.yaml"), testRules)
-			writeFile(t, filepath.Join(dir, "config.yaml"),
-				"rules: [rules.yaml]\nreload: {watch: false}\ntimeouts: {shutdown: 5s, shutdown_delay: "+delay+"}\n")
-			cfg, err := server.LoadConfig(filepath.Join(dir, "config.yaml"), func(string) string { return "" })
-			if err != nil {
-				t.Fatal(err)
-			}
 			reg := prometheus.NewRegistry()
-			g, err := server.New(cfg, server.Options{Logger: discardLogger(), Registry: reg})
-			if err != nil {
-				t.Fatal(err)
-			}
-			pub, _ := net.Listen("tcp", "127.0.0.1:0")
-			adm, _ := net.Listen("tcp", "127.0.0.1:0")
-			url := "http://" + pub.Addr().String() + "/webhooks/cometchat"
-			ctx, cancel := context.WithCancel(context.Background())
-			served := make(chan error, 1)
-			go func() { served <- g.Serve(ctx, pub, adm) }()
+			g := loadGateway(t, writeGateway(t, testRules,
+				"rules: [rules.yaml]\nreload: {watch: false}\ntimeouts: {shutdown: 5s, shutdown_delay: "+delay+"}\n"), reg)
+			public, _, stopServing := serve(t, g)
+			url := public + "/webhooks/cometchat"
 
 			var answered, failed atomic.Int64
 			stop := make(chan struct{})
@@ -166,14 +148,8 @@ func TestShutdownLosesNoAcceptedRequest(t *testing.T) {
 				})
 			}
 			time.Sleep(200 * time.Millisecond)
-			cancel()
-			select {
-			case err := <-served:
-				if err != nil {
-					t.Errorf("Serve returned %v, want nil after a graceful shutdown", err)
-				}
-			case <-time.After(10 * time.Second):
-				t.Fatal("Serve did not return within the shutdown timeout")
+			if err := stopServing(); err != nil {
+				t.Errorf("Serve returned %v, want nil after a graceful shutdown", err)
 			}
 			close(stop)
 			wg.Wait()
@@ -189,26 +165,12 @@ func TestShutdownLosesNoAcceptedRequest(t *testing.T) {
 // TestShutdownFinishesRequestsInFlight starts a request, stops the gateway
 // while the request's body is still arriving, and expects its answer.
 func TestShutdownFinishesRequestsInFlight(t *testing.T) {
-	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "rules.yaml"), testRules)
-	writeFile(t, filepath.Join(dir, "config.yaml"), "rules: [rules.yaml]\nreload: {watch: false}\n")
-	cfg, err := server.LoadConfig(filepath.Join(dir, "config.yaml"), func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := server.New(cfg, server.Options{Logger: discardLogger()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, _ := net.Listen("tcp", "127.0.0.1:0")
-	adm, _ := net.Listen("tcp", "127.0.0.1:0")
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- g.Serve(ctx, pub, adm) }()
+	g := loadGateway(t, writeGateway(t, testRules, "rules: [rules.yaml]\nreload: {watch: false}\n"), prometheus.NewRegistry())
+	public, _, stopServing := serve(t, g)
 
 	body := message("before_message", "a scam")
 	pr, pw := io.Pipe()
-	req, _ := http.NewRequest(http.MethodPost, "http://"+pub.Addr().String()+"/webhooks/cometchat", pr)
+	req, _ := http.NewRequest(http.MethodPost, public+"/webhooks/cometchat", pr)
 	req.ContentLength = int64(len(body))
 	answer := make(chan string, 1)
 	go func() {
@@ -223,14 +185,15 @@ func TestShutdownFinishesRequestsInFlight(t *testing.T) {
 	}()
 	_, _ = pw.Write([]byte(body[:10]))
 	time.Sleep(100 * time.Millisecond) // the request is in flight
-	cancel()
+	stopped := make(chan error, 1)
+	go func() { stopped <- stopServing() }()
 	time.Sleep(100 * time.Millisecond) // shutdown has begun
 	_, _ = pw.Write([]byte(body[10:]))
 	pw.Close()
 	if got := <-answer; got != dropped {
 		t.Errorf("the request in flight got %q, want its answer", got)
 	}
-	if err := <-served; err != nil {
+	if err := <-stopped; err != nil {
 		t.Errorf("Serve: %v", err)
 	}
 }

@@ -1,10 +1,9 @@
 package server_test
 
 import (
-	"context"
 	"fmt"
-	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,33 +28,15 @@ type running struct {
 // watching on and a short debounce.
 func serveDir(t *testing.T, cfgPath string) *running {
 	t.Helper()
-	cfg, err := server.LoadConfig(cfgPath, func(string) string { return "" })
-	if err != nil {
-		t.Fatalf("LoadConfig: %v", err)
-	}
 	reg := prometheus.NewRegistry()
-	g, err := server.New(cfg, server.Options{Registry: reg, Logger: discardLogger()})
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	pub, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	adm, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- g.Serve(ctx, pub, adm) }()
+	g := loadGateway(t, cfgPath, reg)
+	public, admin, stop := serve(t, g)
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
+		if err := stop(); err != nil {
 			t.Errorf("Serve: %v", err)
 		}
 	})
-	r := &running{Gateway: g, reg: reg, public: "http://" + pub.Addr().String(), admin: "http://" + adm.Addr().String()}
+	r := &running{Gateway: g, reg: reg, public: public, admin: admin}
 	waitFor(t, "the watcher to start", func() bool { return g.Watching() })
 	return r
 }
@@ -217,23 +198,16 @@ func TestWatchConfigMapSwap(t *testing.T) {
 // are reloaded 20 times: no request may fail, and each answer must come from
 // one whole rule set or the other.
 func TestReloadUnderLoad(t *testing.T) {
-	dir := t.TempDir()
-	rulesPath := filepath.Join(dir, "rules.yaml")
 	// Both versions drop "x"; only version b also tags "y". Half a rule set
 	// would show as a missing drop.
 	versionA := "rules:\n  - {id: drop-x, when: 'text == \"x\"', action: drop}\n"
 	versionB := versionA + "  - {id: tag-y, when: 'text == \"y\"', action: tag, tags: [y]}\n"
-	writeFile(t, rulesPath, versionA)
-	writeFile(t, filepath.Join(dir, "config.yaml"), "rules: [rules.yaml]\nreload: {watch: false}\n")
-	cfg, err := server.LoadConfig(filepath.Join(dir, "config.yaml"), func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := server.New(cfg, server.Options{Logger: discardLogger()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := newTestServer(t, g.Handler())
+	cfgPath := writeGateway(t, versionA, "rules: [rules.yaml]\nreload: {watch: false}\n")
+	rulesPath := filepath.Join(filepath.Dir(cfgPath), "rules.yaml")
+	g := loadGateway(t, cfgPath, prometheus.NewRegistry())
+	ts := httptest.NewServer(g.Handler())
+	defer ts.Close()
+	srv := ts.URL
 
 	var stop atomic.Bool
 	var sent, failed atomic.Int64
@@ -281,51 +255,5 @@ func TestReloadUnderLoad(t *testing.T) {
 	wg.Wait()
 	if failed.Load() > 0 || sent.Load() == 0 {
 		t.Errorf("%d of %d requests failed across 20 reloads", failed.Load(), sent.Load())
-	}
-}
-
-func newTestServer(t *testing.T, h http.Handler) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &http.Server{Handler: h}
-	go func() { _ = s.Serve(l) }()
-	t.Cleanup(func() { _ = s.Close() })
-	return "http://" + l.Addr().String()
-}
-
-// TestReloadReadsTheConfigAgain edits config.yaml under a running gateway:
-// its rules: and on_error apply on reload, a broken config is refused.
-func TestReloadReadsTheConfigAgain(t *testing.T) {
-	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "config.yaml")
-	writeFile(t, filepath.Join(dir, "a.yaml"), fmt.Sprintf(dropRule, "alpha"))
-	writeFile(t, filepath.Join(dir, "b.yaml"), "rules:\n  - {id: broken, when: 'int(text) > 1', action: allow}\n")
-	writeFile(t, cfgPath, "rules: [a.yaml]\nreload: {debounce: 20ms}\n")
-	r := serveDir(t, cfgPath)
-	if got := r.answer(t, "alpha"); got != dropped {
-		t.Fatalf("initial rules: %s", got)
-	}
-
-	// A second rule file and on_error: drop, by editing the config.
-	replaceFile(t, cfgPath, "rules: [b.yaml, a.yaml]\nreload: {debounce: 20ms}\non_error: drop\n")
-	waitFor(t, "the config edit", func() bool { return len(r.RuleSet().Files) == 2 })
-	if got := r.answer(t, "hello"); got != dropped {
-		t.Errorf("with on_error: drop, a failing rule answered %s", got)
-	}
-
-	// A broken config is a failed reload; the rules stay.
-	failures := r.reloads(t, "failure")
-	good := r.RuleSet()
-	replaceFile(t, cfgPath, "rules: [b.yaml, a.yaml]\nreload: {debounce: 20ms}\non_error: explode\n")
-	waitFor(t, "the broken config to be refused", func() bool { return r.reloads(t, "failure") == failures+1 })
-	if r.RuleSet() != good {
-		t.Error("a broken config replaced the rule set")
-	}
-	resp := do(t, mustRequest(t, http.MethodPost, r.admin+"/-/reload"))
-	if resp.status != http.StatusUnprocessableEntity || !strings.Contains(resp.body, `on_error must be pass or drop, got \"explode\"`) {
-		t.Errorf("reload of a broken config: %d %s", resp.status, resp.body)
 	}
 }

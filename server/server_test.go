@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -53,7 +52,6 @@ rules:
 type gateway struct {
 	*server.Gateway
 	reg       *prometheus.Registry
-	dir       string
 	rulesPath string
 	public    *httptest.Server
 	admin     *httptest.Server
@@ -63,27 +61,15 @@ type gateway struct {
 // extra config lines.
 func newGateway(t *testing.T, ruleText string, extraConfig string) *gateway {
 	t.Helper()
-	dir := t.TempDir()
-	rulesPath := filepath.Join(dir, "rules.yaml")
-	writeFile(t, rulesPath, ruleText)
-	cfgText := fmt.Sprintf(`
+	cfgPath := writeGateway(t, ruleText, fmt.Sprintf(`
 rules: [rules.yaml]
 auth:
   username: %s
   password: %s
-%s`, user, password, extraConfig)
-	cfgPath := filepath.Join(dir, "config.yaml")
-	writeFile(t, cfgPath, cfgText)
-	cfg, err := server.LoadConfig(cfgPath, func(string) string { return "" })
-	if err != nil {
-		t.Fatalf("LoadConfig: %v", err)
-	}
+%s`, user, password, extraConfig))
 	reg := prometheus.NewRegistry()
-	g, err := server.New(cfg, server.Options{Registry: reg, Version: "test", Logger: discardLogger()})
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	gw := &gateway{Gateway: g, reg: reg, dir: dir, rulesPath: rulesPath,
+	g := loadGateway(t, cfgPath, reg)
+	gw := &gateway{Gateway: g, reg: reg, rulesPath: filepath.Join(filepath.Dir(cfgPath), "rules.yaml"),
 		public: httptest.NewServer(g.Handler()), admin: httptest.NewServer(g.AdminHandler())}
 	t.Cleanup(gw.public.Close)
 	t.Cleanup(gw.admin.Close)
@@ -428,17 +414,7 @@ func TestOnErrorDrop(t *testing.T) {
 }
 
 func TestNoAuthConfigured(t *testing.T) {
-	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "rules.yaml"), testRules)
-	writeFile(t, filepath.Join(dir, "config.yaml"), "rules: [rules.yaml]\n")
-	cfg, err := server.LoadConfig(filepath.Join(dir, "config.yaml"), func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := server.New(cfg, server.Options{Logger: discardLogger()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := loadGateway(t, writeGateway(t, testRules, "rules: [rules.yaml]\n"), prometheus.NewRegistry())
 	rec := httptest.NewRecorder()
 	g.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/webhooks/cometchat", strings.NewReader(message("before_message", "scam"))))
 	if rec.Code != 200 || rec.Body.String() != `{"action":"do_not_propagate"}` {
@@ -535,5 +511,3 @@ func histogramCount(t *testing.T, reg *prometheus.Registry, name string, labels 
 	}
 	return ms[0].GetHistogram().GetSampleCount()
 }
-
-func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
