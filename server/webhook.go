@@ -85,7 +85,7 @@ func (g *Gateway) badRequest(err error) error {
 type decodeFunc func(body []byte, env *rules.Env, withPayload bool) error
 
 // evaluate is the per-message path shared by both endpoints: read, decode,
-// evaluate, count. It returns the live rule set it evaluated against.
+// evaluate, count. The outcome is left in w.
 func (g *Gateway) evaluate(c echo.Context, w *work, decode decodeFunc) error {
 	body, err := g.readBody(c.Request(), w.body)
 	if err != nil {
