@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -38,7 +39,7 @@ func evaluate(b *testing.B, rs *rules.RuleSet) {
 	var res engine.Result
 	b.ReportAllocs()
 	for b.Loop() {
-		e.Evaluate(rs, env, &res)
+		e.Evaluate(context.Background(), rs, env, &res)
 	}
 	if res.Verdict != engine.Pass {
 		b.Fatalf("verdict %v, want pass: the benchmark must evaluate every rule", res.Verdict)

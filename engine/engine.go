@@ -10,6 +10,7 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -112,8 +113,9 @@ func New(onError OnError) *Engine {
 	return &Engine{onError: onError, vms: sync.Pool{New: func() any { return new(vm.VM) }}}
 }
 
-// Evaluate runs rs against env and writes the outcome into res.
-func (e *Engine) Evaluate(rs *rules.RuleSet, env *rules.Env, res *Result) {
+// Evaluate runs rs against env and writes the outcome into res. ctx is the
+// request's: evaluation ends when it is done.
+func (e *Engine) Evaluate(ctx context.Context, rs *rules.RuleSet, env *rules.Env, res *Result) {
 	res.Reset()
 	env.ResetCache()
 	m := e.vms.Get().(*vm.VM)

@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -252,7 +253,7 @@ rules:
 		t.Run(tt.name, func(t *testing.T) {
 			rs := load(t, tt.rules)
 			var res engine.Result
-			engine.New(tt.onError).Evaluate(rs, tt.env, &res)
+			engine.New(tt.onError).Evaluate(context.Background(), rs, tt.env, &res)
 
 			if res.Verdict != tt.verdict {
 				t.Errorf("verdict = %v, want %v", res.Verdict, tt.verdict)
@@ -299,11 +300,11 @@ rules:
   - {id: tag-x, when: 'text == "x"', action: tag, tags: [x], inject: {k: "1"}}`)
 	e := engine.New(engine.OnErrorPass)
 	var res engine.Result
-	e.Evaluate(rs, &rules.Env{Text: "x"}, &res)
+	e.Evaluate(context.Background(), rs, &rules.Env{Text: "x"}, &res)
 	if res.Verdict != engine.Tag {
 		t.Fatalf("first verdict = %v, want tag", res.Verdict)
 	}
-	e.Evaluate(rs, &rules.Env{Text: "y"}, &res)
+	e.Evaluate(context.Background(), rs, &rules.Env{Text: "y"}, &res)
 	if res.Verdict != engine.Pass || len(res.Tags)+len(res.Fields)+len(res.Matched)+len(res.Deciding) != 0 {
 		t.Fatalf("second result = %+v, want an empty pass", res)
 	}
@@ -351,7 +352,7 @@ rules:
 	} {
 		var res engine.Result
 		env := &rules.Env{Trigger: "before_message", Text: text}
-		e.Evaluate(rs, env, &res)
+		e.Evaluate(context.Background(), rs, env, &res)
 		if res.Verdict != want {
 			t.Errorf("%q: verdict %v, want %v", text, res.Verdict, want)
 		}

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -86,7 +87,7 @@ func BenchmarkDecodeEvaluate(b *testing.B) {
 				if err := cometchat.DecodeWebhook(body, &env, rs.NeedsPayload); err != nil {
 					b.Fatal(err)
 				}
-				e.Evaluate(rs, &env, &res)
+				e.Evaluate(context.Background(), rs, &env, &res)
 				out = server.WebhookResponse(out[:0], env.Trigger, &res)
 			}
 		})

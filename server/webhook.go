@@ -97,7 +97,7 @@ func (g *Gateway) evaluate(c echo.Context, w *work, decode decodeFunc) error {
 	if err := decode(body, &w.env, l.rules.NeedsPayload); err != nil {
 		return g.badRequest(err)
 	}
-	l.engine.Evaluate(l.rules, &w.env, &w.res)
+	l.engine.Evaluate(c.Request().Context(), l.rules, &w.env, &w.res)
 	took := time.Since(start)
 	g.record(l, &w.env, &w.res, took)
 	return nil

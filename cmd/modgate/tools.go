@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -102,7 +103,7 @@ func eval(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	var res engine.Result
-	engine.New(oe).Evaluate(rs, &env, &res)
+	engine.New(oe).Evaluate(context.Background(), rs, &env, &res)
 
 	fmt.Fprintf(stdout, "trigger:  %s\n", env.Trigger)
 	fmt.Fprintf(stdout, "verdict:  %s\n", res.Verdict)

@@ -17,6 +17,7 @@ package ruletest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -107,7 +108,7 @@ func printErrors(w io.Writer, err error) {
 // differs from what the case expects.
 func (c *Case) Check(e *engine.Engine, rs *rules.RuleSet) []string {
 	var res engine.Result
-	e.Evaluate(rs, c.Env, &res)
+	e.Evaluate(context.Background(), rs, c.Env, &res)
 	var problems []string
 	matched := make([]string, len(res.Matched))
 	for i, r := range res.Matched {
