@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	dto "github.com/prometheus/client_model/go"
 )
 
 // Verdicts and the reasons a request is rejected, as label values.
@@ -177,6 +178,25 @@ func (c *RuleCounters) Match(i int) { c.matches[i].Inc() }
 
 // Error counts a run-time failure of rule i.
 func (c *RuleCounters) Error(i int) { c.errors[i].Inc() }
+
+// Len is the number of rules counted.
+func (c *RuleCounters) Len() int { return len(c.matches) }
+
+// Counts reads how often rule i has matched and failed since its series
+// were created (a rule kept across reloads keeps its counts). It reads the
+// very counters /metrics serves, so the console and Prometheus agree and
+// the hot path counts once.
+func (c *RuleCounters) Counts(i int) (matches, errors float64) {
+	return counterValue(c.matches[i]), counterValue(c.errors[i])
+}
+
+func counterValue(c prometheus.Counter) float64 {
+	var m dto.Metric
+	if err := c.Write(&m); err != nil {
+		return 0
+	}
+	return m.GetCounter().GetValue()
+}
 
 // SetRules makes the per-rule series match a newly loaded rule set: series
 // of new rules are created at zero, so a dashboard shows a rule before it

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -23,8 +24,14 @@ import (
 type Config struct {
 	// Listen is the public address: the webhook endpoints only.
 	Listen string `yaml:"listen"`
-	// AdminListen serves /metrics, /healthz, /readyz and /-/reload.
+	// AdminListen serves the console, its API, /metrics, /healthz, /readyz
+	// and /-/reload.
 	AdminListen string `yaml:"admin_listen"`
+	// AdminAuth is the Basic auth of every admin endpoint but /healthz and
+	// /readyz; nil means none.
+	AdminAuth *AuthConfig `yaml:"admin_auth"`
+	// AdminPprof serves /debug/pprof/ on the admin listener.
+	AdminPprof bool `yaml:"admin_pprof"`
 	// Rules are rule files or globs, relative to the config file, evaluated
 	// in this order.
 	Rules []string `yaml:"rules"`
@@ -47,14 +54,15 @@ type Config struct {
 	// against which relative rule paths resolve.
 	Path string `yaml:"-"`
 	Dir  string `yaml:"-"`
-	// password is the resolved auth password.
-	password string
+	// password is the resolved auth password; adminPassword admin_auth's.
+	password      string
+	adminPassword string
 	// Warnings are problems that do not stop the gateway, for the log.
 	Warnings []string `yaml:"-"`
 }
 
-// AuthConfig is the webhook's Basic auth. Exactly one of Password,
-// PasswordEnv and PasswordFile gives the password.
+// AuthConfig is a Basic auth block: auth (the webhook's) or admin_auth.
+// Exactly one of Password, PasswordEnv and PasswordFile gives the password.
 type AuthConfig struct {
 	Username     string `yaml:"username"`
 	Password     string `yaml:"password"`
@@ -120,8 +128,11 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 
 // Defaults of the keys a config file may omit.
 const (
-	DefaultListen       = ":8080"
-	DefaultAdminListen  = ":9090"
+	DefaultListen = ":8080"
+	// DefaultAdminListen is loopback: the admin listener serves the
+	// console, reloads and profiles, so listening wider is a choice to make
+	// (with admin_auth), not a default.
+	DefaultAdminListen  = "127.0.0.1:9090"
 	DefaultMaxBodyBytes = 1 << 20
 )
 
@@ -253,6 +264,18 @@ func (c *Config) validate(getenv func(string) string) error {
 			c.password = pw
 		}
 	}
+	if a := c.AdminAuth; a != nil {
+		if a.Username == "" {
+			bad("admin_auth.username must be set")
+		}
+		if pw, err := a.resolveSource("admin_auth", "", c.Dir, getenv); err != nil {
+			bad("admin_auth: %v", err)
+		} else {
+			c.adminPassword = pw
+		}
+	} else if !isLoopback(c.AdminListen) {
+		c.Warnings = append(c.Warnings, "admin_listen "+c.AdminListen+" is reachable from other hosts and has no admin_auth: anyone who can reach it can read recent decisions, try messages and reload the rules")
+	}
 	return errors.Join(errs...)
 }
 
@@ -263,6 +286,12 @@ func (a *AuthConfig) resolve(dir string, getenv func(string) string) (string, er
 	if v := getenv(EnvPassword); v != "" {
 		return v, nil
 	}
+	return a.resolveSource("auth", EnvPassword, dir, getenv)
+}
+
+// resolveSource reads the password from the one source the block at key
+// names. envHint, when set, is a variable that would also have given it.
+func (a *AuthConfig) resolveSource(key, envHint, dir string, getenv func(string) string) (string, error) {
 	n := 0
 	for _, s := range []string{a.Password, a.PasswordEnv, a.PasswordFile} {
 		if s != "" {
@@ -270,8 +299,10 @@ func (a *AuthConfig) resolve(dir string, getenv func(string) string) (string, er
 		}
 	}
 	switch {
+	case n == 0 && envHint != "":
+		return "", fmt.Errorf("no password: set %s, or one of %s.password, %[2]s.password_env, %[2]s.password_file", envHint, key)
 	case n == 0:
-		return "", fmt.Errorf("no password: set %s, or one of auth.password, auth.password_env, auth.password_file", EnvPassword)
+		return "", fmt.Errorf("no password: set one of %s.password, %[1]s.password_env, %[1]s.password_file", key)
 	case n > 1:
 		return "", errors.New("set only one of password, password_env and password_file")
 	case a.Password != "":
@@ -297,6 +328,19 @@ func (a *AuthConfig) resolve(dir string, getenv func(string) string) (string, er
 		}
 		return v, nil
 	}
+}
+
+// isLoopback reports whether addr (host:port) listens on this host only.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil || host == "" {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // RuleFiles resolves the rules: entries against the config's directory.

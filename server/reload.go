@@ -86,6 +86,7 @@ func (g *Gateway) reload() (ReloadSummary, error) {
 	g.lastConfig = cfg
 	defer g.watch()
 	if err != nil {
+		g.noteReload(start, time.Since(start), err)
 		g.metrics.ReloadFailed()
 		for _, e := range rules.Errors(err) {
 			g.log.Error("rule load failed", "err", e)
@@ -107,6 +108,7 @@ func (g *Gateway) reload() (ReloadSummary, error) {
 		errLogged: make([]atomic.Int64, len(rs.Rules)),
 	})
 	g.metrics.ReloadSucceeded(now)
+	g.noteReload(now, time.Since(start), nil)
 	s := ReloadSummary{Files: len(rs.Files), Rules: len(rs.Rules), Disabled: rs.Disabled, Lists: rs.Lists, Took: time.Since(start)}
 	g.log.Info("rules loaded", "files", s.Files, "rules", s.Rules, "disabled", s.Disabled, "lists", s.Lists, "took", s.Took.String())
 	return s, nil
@@ -147,6 +149,9 @@ func restartOnly(started, next *Config) []string {
 		{"log", started.Log, next.Log},
 		{"reload", started.Reload, next.Reload},
 		{"decision_log", started.DecisionLog, next.DecisionLog},
+		{"admin_auth", started.AdminAuth, next.AdminAuth},
+		{"admin_auth password", started.adminPassword, next.adminPassword},
+		{"admin_pprof", started.AdminPprof, next.AdminPprof},
 	} {
 		if !reflect.DeepEqual(k.was, k.is) {
 			keys = append(keys, k.key)

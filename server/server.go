@@ -1,6 +1,7 @@
 // Package server is modgate's HTTP front: the CometChat adapters (envelopes
 // in, verdict JSON out), Basic auth, body limits, and the admin endpoints
-// (/metrics, /healthz, /readyz, /-/reload). It owns the live rule set and
+// (/metrics, /healthz, /readyz, /-/reload, and the moderators' console at /
+// with its API under /api/v1). It owns the live rule set and
 // swaps it atomically on reload.
 package server
 
@@ -37,6 +38,12 @@ type Options struct {
 	// Getenv reads the environment when a reload reads the config file
 	// again; os.Getenv when nil.
 	Getenv func(string) string
+	// RecentDecisions is how many decisions the console keeps in memory:
+	// DefaultRecentDecisions when 0, none when negative.
+	RecentDecisions int
+	// StateStatus, when set, reports the state store on the console's
+	// status API.
+	StateStatus func() StateStatus
 }
 
 // Gateway is a running modgate: the live rule set, the evaluator, metrics
@@ -60,6 +67,15 @@ type Gateway struct {
 	public, admin *echo.Echo
 	decisions     *decisionLog // nil when the decision log is off
 	shuttingDown  atomic.Bool  // /readyz answers 503 from SIGTERM on
+
+	// The console's (console.go).
+	version     string
+	started     time.Time
+	recent      *recentDecisions // nil when Options.RecentDecisions < 0
+	rates       *rateHistory
+	lastReload  atomic.Pointer[reloadStatus]
+	lastSuccess atomic.Pointer[time.Time]
+	stateStatus func() StateStatus // nil until a state store reports
 }
 
 // live is everything that changes together on reload. Once stored it is
@@ -101,6 +117,17 @@ func New(cfg *Config, opts Options) (*Gateway, error) {
 		metrics: metrics.New(opts.Registry, opts.Version),
 		reg:     opts.Registry,
 		getenv:  opts.Getenv,
+
+		version:     opts.Version,
+		started:     time.Now(),
+		rates:       newRateHistory(),
+		stateStatus: opts.StateStatus,
+	}
+	switch n := opts.RecentDecisions; {
+	case n == 0:
+		g.recent = newRecentDecisions(DefaultRecentDecisions, cfg.DecisionLog.IncludeText)
+	case n > 0:
+		g.recent = newRecentDecisions(n, cfg.DecisionLog.IncludeText)
 	}
 	g.work.New = func() any { return new(work) }
 	if cfg.DecisionLog.Enabled {
@@ -118,6 +145,7 @@ func New(cfg *Config, opts Options) (*Gateway, error) {
 	if _, err := g.Reload(); err != nil {
 		return nil, err
 	}
+	g.rates.sample(g.live.Load())
 	g.public = g.newPublic()
 	g.admin = g.newAdmin()
 	return g, nil
@@ -152,6 +180,9 @@ func (g *Gateway) newPublic() *echo.Echo {
 
 func (g *Gateway) newAdmin() *echo.Echo {
 	e := g.newEcho()
+	if g.cfg.AdminAuth != nil {
+		e.Use(g.adminAuthenticate)
+	}
 	metricsHandler := promhttp.HandlerFor(g.reg, promhttp.HandlerOpts{Registry: g.reg, EnableOpenMetrics: true})
 	e.GET("/metrics", echo.WrapHandler(metricsHandler))
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
@@ -165,13 +196,16 @@ func (g *Gateway) newAdmin() *echo.Echo {
 		return c.String(http.StatusOK, "ok\n")
 	})
 	e.POST("/-/reload", g.handleReload)
-	// Profiles, as Prometheus serves them: the admin listener is for
-	// operators only.
-	e.GET("/debug/pprof/*", echo.WrapHandler(http.HandlerFunc(pprof.Index)))
-	e.GET("/debug/pprof/cmdline", echo.WrapHandler(http.HandlerFunc(pprof.Cmdline)))
-	e.GET("/debug/pprof/profile", echo.WrapHandler(http.HandlerFunc(pprof.Profile)))
-	e.GET("/debug/pprof/symbol", echo.WrapHandler(http.HandlerFunc(pprof.Symbol)))
-	e.GET("/debug/pprof/trace", echo.WrapHandler(http.HandlerFunc(pprof.Trace)))
+	g.routeConsole(e)
+	// Profiles, as Prometheus serves them, only when asked for: a CPU
+	// profile or a trace costs the process while it runs.
+	if g.cfg.AdminPprof {
+		e.GET("/debug/pprof/*", echo.WrapHandler(http.HandlerFunc(pprof.Index)))
+		e.GET("/debug/pprof/cmdline", echo.WrapHandler(http.HandlerFunc(pprof.Cmdline)))
+		e.GET("/debug/pprof/profile", echo.WrapHandler(http.HandlerFunc(pprof.Profile)))
+		e.GET("/debug/pprof/symbol", echo.WrapHandler(http.HandlerFunc(pprof.Symbol)))
+		e.GET("/debug/pprof/trace", echo.WrapHandler(http.HandlerFunc(pprof.Trace)))
+	}
 	return e
 }
 
@@ -249,6 +283,9 @@ func (g *Gateway) Serve(ctx context.Context, public, admin net.Listener) error {
 			g.log.Warn("file watching is off; reload with SIGHUP or POST /-/reload", "err", err)
 		}
 	}
+	sampling := make(chan struct{})
+	defer close(sampling)
+	go g.sampleRates(sampling)
 	servers := []*http.Server{newServer(g.public), newServer(g.admin)}
 	listeners := []net.Listener{public, admin}
 	errc := make(chan error, len(servers))

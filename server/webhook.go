@@ -109,6 +109,9 @@ func (g *Gateway) record(l *live, env *rules.Env, res *engine.Result, took time.
 	if g.decisions != nil {
 		g.decisions.record(env, res, took)
 	}
+	if g.recent != nil {
+		g.recent.record(env, res)
+	}
 	for _, r := range res.Matched {
 		l.counters.Match(r.Index)
 	}
