@@ -393,11 +393,11 @@ type recentDecisions struct {
 }
 
 type recentEntry struct {
-	time                                                  time.Time
+	time                                                   time.Time
 	trigger, sender, receiver, receiverType, message, text string
-	verdict                                               engine.Verdict
-	rules                                                 []decidingRule
-	tags                                                  []string
+	verdict                                                engine.Verdict
+	rules                                                  []decidingRule
+	tags                                                   []string
 }
 
 func newRecentDecisions(size int, includeText bool) *recentDecisions {
