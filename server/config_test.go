@@ -29,7 +29,7 @@ func TestParseConfig(t *testing.T) {
 			config: "rules: [r.yaml]\n",
 			getenv: env(),
 			check: func(t *testing.T, c *server.Config) {
-				if c.Listen != ":8080" || c.AdminListen != ":9090" || c.Limits.MaxBodyBytes != 1<<20 || c.OnError != "pass" ||
+				if c.Listen != ":8080" || c.AdminListen != "127.0.0.1:9090" || c.AdminAuth != nil || c.AdminPprof || c.Limits.MaxBodyBytes != 1<<20 || c.OnError != "pass" ||
 					time.Duration(c.Timeouts.Shutdown) != 10*time.Second || !c.Reload.Watching() ||
 					time.Duration(c.Reload.Debounce) != 250*time.Millisecond || c.Log.Level != "info" || c.DecisionLog.Enabled {
 					t.Errorf("defaults: %+v", c)
@@ -89,6 +89,50 @@ func TestParseConfig(t *testing.T) {
 			getenv: env(),
 			errs: []string{"rules: list at least one rule file", "auth.username must be set", "on_error must be pass or drop",
 				"log.level", "log.format must be json or text", "limits.max_body_bytes must be positive"},
+		},
+		{
+			name:   "an admin listener open to other hosts without admin_auth is a warning",
+			config: "rules: [r.yaml]\nadmin_listen: ':9090'\n",
+			getenv: env(),
+			check: func(t *testing.T, c *server.Config) {
+				if len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "has no admin_auth") {
+					t.Errorf("warnings: %q", c.Warnings)
+				}
+			},
+		},
+		{
+			name:   "admin_auth on a wide admin listener, and pprof",
+			config: "rules: [r.yaml]\nadmin_listen: ':9090'\nadmin_pprof: true\nadmin_auth: {username: mod, password_env: ADMIN_PW}\n",
+			getenv: env("ADMIN_PW", "s3cret"),
+			check: func(t *testing.T, c *server.Config) {
+				if c.AdminAuth == nil || c.AdminAuth.Username != "mod" || !c.AdminPprof || len(c.Warnings) != 0 {
+					t.Errorf("admin: %+v, pprof %v, warnings %q", c.AdminAuth, c.AdminPprof, c.Warnings)
+				}
+			},
+		},
+		{
+			name:   "an admin_auth password that resolves empty stops the gateway",
+			config: "rules: [r.yaml]\nadmin_auth: {username: mod, password_env: ADMIN_PW}\n",
+			getenv: env(),
+			errs:   []string{"admin_auth: the password variable ADMIN_PW is unset or empty"},
+		},
+		{
+			name:   "MODGATE_WEBHOOK_PASSWORD is not the admin password",
+			config: "rules: [r.yaml]\nadmin_auth: {username: mod}\n",
+			getenv: env("MODGATE_WEBHOOK_PASSWORD", "webhook-secret"),
+			errs:   []string{"admin_auth: no password: set one of admin_auth.password, admin_auth.password_env, admin_auth.password_file"},
+		},
+		{
+			name:   "admin_auth needs a username and one password source",
+			config: "rules: [r.yaml]\nadmin_auth: {password: a, password_file: b}\n",
+			getenv: env(),
+			errs:   []string{"admin_auth.username must be set", "admin_auth: set only one of password, password_env and password_file"},
+		},
+		{
+			name:   "an empty admin password file",
+			config: "rules: [r.yaml]\nadmin_auth: {username: mod, password_file: /dev/null}\n",
+			getenv: env(),
+			errs:   []string{"admin_auth: the password file /dev/null is empty"},
 		},
 		{
 			name:   "a bad duration",

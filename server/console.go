@@ -78,14 +78,24 @@ func (g *Gateway) routeConsole(e *echo.Echo) {
 	e.GET("/", g.serveAsset("index.html"))
 	e.GET("/console/app.js", g.serveAsset("app.js"))
 	e.GET("/console/style.css", g.serveAsset("style.css"))
-	e.GET("/api/v1/rules", g.handleAPIRules)
-	e.GET("/api/v1/decisions", g.handleAPIDecisions)
-	e.POST("/api/v1/eval", g.handleAPIEval)
-	e.GET("/api/v1/status", g.handleAPIStatus)
-	// Any other path under /api answers 404 as JSON, naming what was asked
+	api := map[string]string{}
+	route := func(method, path string, h echo.HandlerFunc) {
+		e.Add(method, path, h)
+		api[path] = method
+	}
+	route(http.MethodGet, "/api/v1/rules", g.handleAPIRules)
+	route(http.MethodGet, "/api/v1/decisions", g.handleAPIDecisions)
+	route(http.MethodPost, "/api/v1/eval", g.handleAPIEval)
+	route(http.MethodGet, "/api/v1/status", g.handleAPIStatus)
+	// Any other request under /api answers as JSON, naming what was asked
 	// for, rather than echo's bare "Not Found".
 	e.Any("/api/*", func(c echo.Context) error {
-		return echo.NewHTTPError(http.StatusNotFound, "no such API endpoint: "+c.Request().Method+" "+c.Request().URL.Path)
+		path := c.Request().URL.Path
+		if m, ok := api[path]; ok {
+			c.Response().Header().Set(echo.HeaderAllow, m)
+			return echo.NewHTTPError(http.StatusMethodNotAllowed, path+" answers "+m+" only")
+		}
+		return echo.NewHTTPError(http.StatusNotFound, "no such API endpoint: "+c.Request().Method+" "+path)
 	})
 }
 

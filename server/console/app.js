@@ -1,6 +1,6 @@
 // modgate console. Everything shown comes from /api/v1 on this origin and
-// is put on the page with textContent and createElement only, never
-// innerHTML: rule tags, uids and errors are data, not markup.
+// is put on the page with textContent and createElement only, never parsed
+// as markup: rule tags, uids and errors are data.
 "use strict";
 
 (function () {
