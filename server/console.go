@@ -51,6 +51,10 @@ type consoleAsset struct {
 	body        []byte
 }
 
+// rateEvery is how often the rule counters are sampled for the recent
+// rate (a variable for the browser test only).
+var rateEvery = 10 * time.Second
+
 // consoleCSP allows the page its own script, style and API and nothing
 // else: no inline script, no request to another origin.
 const consoleCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
@@ -63,9 +67,8 @@ const (
 	// defaultDecisionsLimit is what GET /api/v1/decisions returns without
 	// ?limit=.
 	defaultDecisionsLimit = 100
-	// rateEvery and rateSamples shape the recent-rate history of each rule:
-	// a sample of its counters every 10 s, the last 5 minutes kept.
-	rateEvery   = 10 * time.Second
+	// rateSamples is how many intervals of rateEvery each rule's
+	// recent-rate history keeps: 5 minutes.
 	rateSamples = 30
 	// maxKeptString bounds each string a ring entry keeps (uids, text), so
 	// that the ring's memory is bounded by its length, not by what clients

@@ -5,7 +5,7 @@
 
 (function () {
   const POLL_DECISIONS_MS = 2000;
-  const POLL_RULES_MS = 5000;
+  const POLL_RULES_MS = 3000;
   const SVG = "http://www.w3.org/2000/svg";
 
   const $ = (id) => document.getElementById(id);
@@ -22,6 +22,33 @@
       e.append(typeof c === "string" ? document.createTextNode(c) : c);
     }
     return e;
+  }
+
+  // cell is a table cell labelled with its column, for the phone layout
+  // that shows each row as a card.
+  function cell(label, opts, ...children) {
+    const td = el("td", opts, ...children);
+    td.dataset.label = label;
+    return td;
+  }
+
+  // ruleDir is the directory common to every rule file, left out when
+  // showing where a rule is: "rules/spam.yaml:12" reads better than a long
+  // absolute path (which stays in the tooltip).
+  let ruleDir = "";
+
+  function commonDir(files) {
+    if (files.length === 0) return "";
+    let dir = files[0].slice(0, files[0].lastIndexOf("/") + 1);
+    for (const f of files) {
+      while (dir && !f.startsWith(dir)) dir = dir.slice(0, dir.lastIndexOf("/", dir.length - 2) + 1);
+    }
+    return dir;
+  }
+
+  function where(file, line) {
+    const short = ruleDir && file.startsWith(ruleDir) ? file.slice(ruleDir.length) : file;
+    return short + ":" + line;
   }
 
   function badge(text, cls, title) {
@@ -58,7 +85,7 @@
   function fmtTime(s) {
     const d = new Date(s);
     if (isNaN(d)) return String(s);
-    return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+    return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
   }
 
   function fmtAgo(s) {
@@ -165,6 +192,7 @@
   function renderRules(rules) {
     const tbody = $("rules").tBodies[0];
     tbody.replaceChildren();
+    ruleDir = commonDir(rules.map((r) => r.file));
     let never = 0, failing = 0, shadow = 0;
     rules.forEach((r, i) => {
       const tr = el("tr");
@@ -172,20 +200,20 @@
       if (r.matches === 0) { tr.classList.add("never"); never++; }
       if (r.errors > 0) { tr.classList.add("failing"); failing++; }
       if (r.mode === "shadow") shadow++;
-      const idCell = el("td", { cls: "rule-id", title: r.description || "" }, r.id);
+      const idCell = cell("rule", { cls: "rule-id", title: r.description || "" }, r.id);
       if (r.matches === 0) idCell.append(" ", badge("never matched", "never"));
       if (r.errors > 0) idCell.append(" ", badge("failing", "failing"));
       if (r.triggers && r.triggers.length) idCell.append(el("div", { cls: "hint", text: "only " + r.triggers.join(", ") }));
       const rate = perMinute(r.recent);
       tr.append(
-        el("td", { cls: "num", text: i + 1 }),
+        cell("#", { cls: "num pos", text: i + 1 }),
         idCell,
-        el("td", null, badge(r.action, r.action)),
-        el("td", null, badge(r.mode, r.mode, r.mode === "shadow" ? "counted, never changes the answer" : "")),
-        el("td", { cls: "where", text: r.file + ":" + r.line, title: r.file + ":" + r.line }),
-        el("td", { cls: "num matches", text: fmtNum(r.matches) }),
-        el("td", { cls: "num errors", text: fmtNum(r.errors) }),
-        el("td", null, sparkline(r.recent), el("div", { cls: "rate", text: rate === null ? "rate: soon" : fmtNum(rate) + "/min" })),
+        cell("action", null, badge(r.action, r.action)),
+        cell("mode", null, badge(r.mode, r.mode, r.mode === "shadow" ? "counted, never changes the answer" : "")),
+        cell("where", { cls: "where", text: where(r.file, r.line), title: r.file + ":" + r.line }),
+        cell("matches", { cls: "num matches", text: fmtNum(r.matches) }),
+        cell("errors", { cls: "num errors", text: fmtNum(r.errors) }),
+        cell("last 5 min", { cls: "recent" }, sparkline(r.recent), el("div", { cls: "rate", text: rate === null ? "rate: soon" : fmtNum(rate) + "/min" })),
       );
       tbody.append(tr);
     });
@@ -217,7 +245,7 @@
       seen.add(key);
       const tr = el("tr");
       if (!first && !seenDecisions.has(key)) tr.classList.add("fresh");
-      const rulesCell = el("td", { cls: "rules-list" });
+      const rulesCell = cell("rules", { cls: "rules-list" });
       for (const r of d.rules) {
         const b = badge(r.id, r.mode === "shadow" ? "shadow" : r.action,
           r.action + ", " + r.mode + (r.deciding ? ", decided the verdict" : ""));
@@ -225,15 +253,15 @@
         rulesCell.append(b);
       }
       if (d.tags && d.tags.length) rulesCell.append(el("div", { cls: "hint", text: "tags: " + d.tags.join(", ") }));
-      const sender = el("td", { cls: "uid", text: d.sender || "—" });
+      const sender = cell("sender", { cls: "uid", text: d.sender || "—" });
       if (typeof d.text === "string") sender.append(el("div", { cls: "hint", text: "“" + d.text + "”" }));
       tr.append(
-        el("td", { text: fmtTime(d.time), title: new Date(d.time).toString() }),
-        el("td", null, badge(d.verdict, d.verdict)),
+        cell("time", { cls: "time", text: fmtTime(d.time), title: new Date(d.time).toString() }),
+        cell("verdict", null, badge(d.verdict, d.verdict)),
         rulesCell,
         sender,
-        el("td", { cls: "uid", text: (d.receiver_type ? d.receiver_type + " " : "") + (d.receiver || "—") }),
-        el("td", { cls: "hint", text: d.trigger }),
+        cell("conversation", { cls: "uid", text: (d.receiver_type ? d.receiver_type + " " : "") + (d.receiver || "—") }),
+        cell("trigger", { cls: "hint trigger", text: d.trigger }),
       );
       tbody.append(tr);
     }
@@ -309,12 +337,12 @@
       const li = el("li", null,
         badge(m.id, m.mode === "shadow" ? "shadow" : m.action), " ",
         m.action + ", " + m.mode + (m.deciding ? ", decided the verdict" : (m.mode === "shadow" ? ", does not change the answer" : "")) + " ",
-        el("span", { cls: "hint mono", text: m.file + ":" + m.line }));
+        el("span", { cls: "hint mono", text: where(m.file, m.line), title: m.file + ":" + m.line }));
       li.dataset.rule = m.id;
       matched.append(li);
     }
     $("try-errors-box").hidden = r.errors.length === 0;
-    for (const e of r.errors) errors.append(el("li", { text: e.rule + " (" + e.file + ":" + e.line + "): " + e.error }));
+    for (const e of r.errors) errors.append(el("li", { text: e.rule + " (" + where(e.file, e.line) + "): " + e.error }));
     $("try-response-h").textContent = "CometChat would get HTTP 200";
     $("try-response").textContent = JSON.stringify(r.response);
   }
