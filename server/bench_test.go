@@ -104,6 +104,51 @@ func BenchmarkWebhookHandler(b *testing.B) {
 	starter, _ := filepath.Abs("../examples/rules/starter.yaml")
 	cfg := fmt.Sprintf("rules: [%s]\nauth: {username: u, password: p}\n", starter)
 	h := loadGateway(b, writeGateway(b, "", cfg), prometheus.NewRegistry()).Handler()
+	benchHandler(b, h, body)
+}
+
+// BenchmarkDecisionRecording compares what keeping a decision costs a
+// dropped message: nothing kept, the console's ring of recent decisions
+// (on by default), and the decision log.
+func BenchmarkDecisionRecording(b *testing.B) {
+	body := []byte(messageFrom("cometchat-uid-5", "wire me money, a total scam"))
+	for _, bc := range []struct {
+		name   string
+		ring   int
+		extra  string
+		answer string
+	}{
+		{name: "none", ring: -1},
+		{name: "console-ring", ring: 0},
+		{name: "decision-log", ring: -1, extra: "decision_log: {enabled: true, path: %s}\n"},
+		{name: "both", ring: 0, extra: "decision_log: {enabled: true, path: %s}\n"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			cfgText := "rules: [rules.yaml]\nauth: {username: u, password: p}\n"
+			if bc.extra != "" {
+				cfgText += fmt.Sprintf(bc.extra, filepath.Join(b.TempDir(), "decisions.log"))
+			}
+			cfg, err := server.LoadConfig(writeGateway(b, testRules, cfgText), func(string) string { return "" })
+			if err != nil {
+				b.Fatal(err)
+			}
+			g, err := server.New(cfg, server.Options{Registry: prometheus.NewRegistry(), Logger: discardLogger(), RecentDecisions: bc.ring})
+			if err != nil {
+				b.Fatal(err)
+			}
+			rec := httptest.NewRecorder()
+			req := httptest.NewRequest(http.MethodPost, "/webhooks/cometchat", strings.NewReader(string(body)))
+			req.SetBasicAuth("u", "p")
+			g.Handler().ServeHTTP(rec, req)
+			if rec.Body.String() != `{"action":"do_not_propagate"}` {
+				b.Fatalf("answer %s, want a drop", rec.Body)
+			}
+			benchHandler(b, g.Handler(), body)
+		})
+	}
+}
+
+func benchHandler(b *testing.B, h http.Handler, body []byte) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(body)))
 	b.RunParallel(func(pb *testing.PB) {

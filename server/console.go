@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -394,18 +395,21 @@ type decidingRule struct {
 	Deciding bool   `json:"deciding"`
 }
 
-// recentDecisions is the console's ring of the last non-pass decisions. An
-// entry's slices are reused when the ring comes round, so that recording a
+// recentDecisions is the console's ring of the last non-pass decisions.
+// Writers take a sequence number from one atomic counter and lock only
+// their slot, so concurrent requests do not queue on one lock. A slot's
+// slices are reused when the ring comes round, so that recording a
 // decision does not allocate once the ring is warm.
 type recentDecisions struct {
 	includeText bool
-	mu          sync.Mutex
+	seq         atomic.Uint64 // decisions recorded so far
 	buf         []recentEntry
-	next        int // where the next decision goes
-	full        bool
 }
 
 type recentEntry struct {
+	mu  sync.Mutex
+	seq uint64 // which decision the slot holds; 0 when none yet
+
 	time                                                   time.Time
 	trigger, sender, receiver, receiverType, message, text string
 	verdict                                                engine.Verdict
@@ -417,9 +421,10 @@ func newRecentDecisions(size int, includeText bool) *recentDecisions {
 	return &recentDecisions{includeText: includeText, buf: make([]recentEntry, size)}
 }
 
-// record keeps a decision that is not a pass. It runs on the hot path: one
-// lock, copies of a few strings, no allocation once the ring is warm
-// (except when a string must be cut to its bound).
+// record keeps a decision that is not a pass. It runs on the hot path: an
+// atomic add, one uncontended lock, copies of a few string headers, no
+// allocation once the ring is warm (except when a string must be cut to
+// its bound).
 func (d *recentDecisions) record(env *rules.Env, res *engine.Result) {
 	if res.Verdict == engine.Pass {
 		return
@@ -429,8 +434,14 @@ func (d *recentDecisions) record(env *rules.Env, res *engine.Result) {
 	if id == "" {
 		id = env.Message.MUID
 	}
-	d.mu.Lock()
-	e := &d.buf[d.next]
+	seq := d.seq.Add(1)
+	e := &d.buf[(seq-1)%uint64(len(d.buf))]
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.seq > seq {
+		return // a writer that came round the whole ring meanwhile wrote a newer one
+	}
+	e.seq = seq
 	e.time = now
 	e.trigger = keep(env.Trigger, maxKeptString)
 	e.sender = keep(env.Sender.UID, maxKeptString)
@@ -447,11 +458,35 @@ func (d *recentDecisions) record(env *rules.Env, res *engine.Result) {
 		e.rules = append(e.rules, decidingRule{ID: r.ID, Action: string(r.Action), Mode: string(r.Mode), Deciding: isDeciding(res, r)})
 	}
 	e.tags = append(e.tags[:0], res.Tags...)
-	d.next++
-	if d.next == len(d.buf) {
-		d.next, d.full = 0, true
+}
+
+// latest returns up to limit decisions, newest first. A decision whose
+// writer has not finished yet is left out; the next poll shows it.
+func (d *recentDecisions) latest(limit int) []apiDecision {
+	total := d.seq.Load()
+	n := min(uint64(limit), total, uint64(len(d.buf)))
+	out := make([]apiDecision, 0, n)
+	for seq := total; seq > total-n; seq-- {
+		e := &d.buf[(seq-1)%uint64(len(d.buf))]
+		e.mu.Lock()
+		if e.seq == seq {
+			a := apiDecision{
+				Time: e.time, Trigger: e.trigger, Verdict: e.verdict.String(),
+				Rules: append([]decidingRule{}, e.rules...), Sender: e.sender, Receiver: e.receiver,
+				ReceiverType: e.receiverType, Message: e.message,
+			}
+			if len(e.tags) > 0 {
+				a.Tags = append([]string(nil), e.tags...)
+			}
+			if d.includeText {
+				t := e.text
+				a.Text = &t
+			}
+			out = append(out, a)
+		}
+		e.mu.Unlock()
 	}
-	d.mu.Unlock()
+	return out
 }
 
 // keep returns s, or a copy of its first max bytes (cut at a rune
@@ -468,35 +503,6 @@ func keep(s string, max int) string {
 }
 
 func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
-
-// latest returns up to limit decisions, newest first.
-func (d *recentDecisions) latest(limit int) []apiDecision {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	n := d.next
-	if d.full {
-		n = len(d.buf)
-	}
-	limit = min(limit, n)
-	out := make([]apiDecision, 0, limit)
-	for i := range limit {
-		e := &d.buf[(d.next-1-i+len(d.buf))%len(d.buf)]
-		a := apiDecision{
-			Time: e.time, Trigger: e.trigger, Verdict: e.verdict.String(),
-			Rules: append([]decidingRule{}, e.rules...), Sender: e.sender, Receiver: e.receiver,
-			ReceiverType: e.receiverType, Message: e.message,
-		}
-		if len(e.tags) > 0 {
-			a.Tags = append([]string(nil), e.tags...)
-		}
-		if d.includeText {
-			t := e.text
-			a.Text = &t
-		}
-		out = append(out, a)
-	}
-	return out
-}
 
 // rateHistory samples every rule's counters at a fixed interval, off the
 // hot path, so the console can show a recent rate without the request path

@@ -2,12 +2,15 @@ package server
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/modgate/modgate/engine"
 	"github.com/modgate/modgate/metrics"
 	"github.com/modgate/modgate/rules"
 )
@@ -93,4 +96,67 @@ func TestKeepBoundsStrings(t *testing.T) {
 			t.Errorf("keep(%q, %d) = %q, want %q", tt.in, tt.max, got, tt.want)
 		}
 	}
+}
+
+// TestRecentDecisionsConcurrent: writers and readers at once keep the
+// ring consistent (run with -race).
+func TestRecentDecisionsConcurrent(t *testing.T) {
+	d := newRecentDecisions(8, false)
+	rule := &rules.Rule{ID: "r", Action: rules.ActionDrop, Mode: rules.ModeEnforce}
+	done := make(chan struct{})
+	for w := range 4 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := range 500 {
+				env := &rules.Env{Trigger: "before_message", Sender: rules.User{UID: fmt.Sprint("w", w, "-", i)}}
+				d.record(env, &engine.Result{Verdict: engine.Drop, Matched: []*rules.Rule{rule}, Deciding: []*rules.Rule{rule}})
+			}
+		}()
+	}
+	for range 200 {
+		for _, dec := range d.latest(8) {
+			if dec.Verdict != "drop" || len(dec.Rules) != 1 || !strings.HasPrefix(dec.Sender, "w") {
+				t.Fatalf("torn decision %+v", dec)
+			}
+		}
+	}
+	for range 4 {
+		<-done
+	}
+	if got := d.latest(100); len(got) != 8 || d.seq.Load() != 2000 {
+		t.Errorf("%d kept of %d, want 8 of 2000", len(got), d.seq.Load())
+	}
+}
+
+// BenchmarkRecordDecision is what keeping one drop costs the hot path: in
+// the console's ring, and in the decision log (to a file), for comparison.
+func BenchmarkRecordDecision(b *testing.B) {
+	drop := &rules.Rule{ID: "drop-banned", Action: rules.ActionDrop, Mode: rules.ModeEnforce}
+	shadow := &rules.Rule{ID: "shadow-links", Action: rules.ActionTag, Mode: rules.ModeShadow}
+	env := &rules.Env{Trigger: "before_message", AppID: "app", Text: "wire me money",
+		Message: rules.Message{ID: "4711"}, Sender: rules.User{UID: "cometchat-uid-5"},
+		Receiver: rules.Receiver{UID: "cometchat-guid-1", EntityType: "group"}}
+	res := &engine.Result{Verdict: engine.Drop, Matched: []*rules.Rule{shadow, drop}, Deciding: []*rules.Rule{drop}}
+	b.Run("console-ring", func(b *testing.B) {
+		d := newRecentDecisions(DefaultRecentDecisions, false)
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				d.record(env, res)
+			}
+		})
+	})
+	b.Run("decision-log", func(b *testing.B) {
+		l, err := openDecisionLog(DecisionLogConfig{Enabled: true, Path: filepath.Join(b.TempDir(), "d.log")})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer l.close()
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				l.record(env, res, time.Microsecond)
+			}
+		})
+	})
 }
