@@ -147,3 +147,40 @@ func TestLint(t *testing.T) {
 		t.Errorf("%s: %s", p.Metric, p.Text)
 	}
 }
+
+// TestRuleCountsReadTheServedCounters: Counts reports what /metrics does,
+// and a rule kept by a reload keeps its counts while a changed one restarts.
+func TestRuleCountsReadTheServedCounters(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := metrics.New(reg, "test")
+	c := m.SetRules([]metrics.RuleInfo{{ID: "a", Action: "drop", Mode: "enforce"}, {ID: "b", Action: "tag", Mode: "shadow"}})
+	c.Match(0)
+	c.Match(0)
+	c.Error(0)
+	c.Match(1)
+	if got, want := c.Len(), 2; got != want {
+		t.Fatalf("Len = %d, want %d", got, want)
+	}
+	for i, want := range [][2]float64{{2, 1}, {1, 0}} {
+		if m, e := c.Counts(i); m != want[0] || e != want[1] {
+			t.Errorf("Counts(%d) = %v, %v, want %v", i, m, e, want)
+		}
+	}
+	served := `
+# HELP modgate_rule_matches_total Times each rule matched, shadow-mode rules included.
+# TYPE modgate_rule_matches_total counter
+modgate_rule_matches_total{action="drop",mode="enforce",rule="a"} 2
+modgate_rule_matches_total{action="tag",mode="shadow",rule="b"} 1
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(served), "modgate_rule_matches_total"); err != nil {
+		t.Error(err)
+	}
+	// b becomes enforce: its match series is new; a is unchanged.
+	c2 := m.SetRules([]metrics.RuleInfo{{ID: "b", Action: "tag", Mode: "enforce"}, {ID: "a", Action: "drop", Mode: "enforce"}})
+	if m, e := c2.Counts(1); m != 2 || e != 1 {
+		t.Errorf("a after reload = %v, %v, want 2, 1", m, e)
+	}
+	if m, _ := c2.Counts(0); m != 0 {
+		t.Errorf("b after its mode changed = %v matches, want 0", m)
+	}
+}
