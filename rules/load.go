@@ -16,7 +16,7 @@ import (
 // that swaps the result in never serves half a rule set. On failure the
 // RuleSet is nil and the error joins one *Error per problem, in all files.
 func Load(paths []string) (*RuleSet, error) {
-	rs := &RuleSet{}
+	rs := &RuleSet{EmptyOnPurpose: len(paths) > 0}
 	var errs []error
 	firstDef := map[string]*Error{} // rule id → where it was first defined
 	for _, path := range paths {
@@ -27,6 +27,9 @@ func Load(paths []string) (*RuleSet, error) {
 			continue
 		}
 		f, ferrs := parseFile(path, src)
+		if !f.emptyOnPurpose {
+			rs.EmptyOnPurpose = false
+		}
 
 		c := &compiler{path: path, src: src, lists: map[string]*list{}}
 		for _, ls := range f.lists {

@@ -124,6 +124,26 @@ func TestLoadBad(t *testing.T) {
 			`lists.bad.yaml:7:19: rule "bare": when: lists must be used as lists.NAME`,
 			`lists.bad.yaml:10:31: rule "dynamic": when: lists must be named in the expression (lists.NAME)`,
 		}},
+		{"empty.bad.yaml", []string{
+			`empty.bad.yaml:1:1: the file holds no rules (it is empty or only comments); write rules: [] if that is intended`,
+		}},
+		{"comments.bad.yaml", []string{
+			`comments.bad.yaml:1:1: the file holds no rules (it is empty or only comments); write rules: [] if that is intended`,
+		}},
+		{"rules-null.bad.yaml", []string{
+			`rules-null.bad.yaml:1:7: rules is empty (a file cut short, or every rule commented out); write rules: [] if that is intended`,
+		}},
+		{"no-rules.bad.yaml", []string{
+			`no-rules.bad.yaml:1:1: the file has no rules key; write rules: [] if it is meant to hold none`,
+		}},
+		{"multidoc.bad.yaml", []string{
+			`multidoc.bad.yaml:6:1: a second YAML document (after ---): a rule file holds one document; merge them, or put the second in a file of its own and list it under rules: in the config`,
+		}},
+		{"aliases.bad.yaml", []string{
+			`aliases.bad.yaml:6:13: alias *loop refers to the node that contains it`,
+			`aliases.bad.yaml:6:13: rule "loop": inject must be a mapping of response keys to expressions, got an alias`,
+			`aliases.bad.yaml:7:10: a merge key (<<) must name a mapping, got "just-a-string"`,
+		}},
 		{"shape.bad.yaml", []string{
 			`shape.bad.yaml:2:3: rules must be a list, got a mapping`,
 		}},
@@ -199,10 +219,14 @@ func TestResolve(t *testing.T) {
 	}
 }
 
-func TestEmptyFileHasNoRules(t *testing.T) {
-	rs := loadText(t, "# nothing yet\n")
-	if len(rs.Rules) != 0 {
-		t.Errorf("rules = %d, want 0", len(rs.Rules))
+// TestEmptyRuleSetOnPurposeOnly checks that a file says so when it is
+// meant to hold no rules: an emptied or truncated file is an error, since
+// loading it as "0 rules" would let every message through.
+func TestEmptyRuleSetOnPurposeOnly(t *testing.T) {
+	for _, src := range []string{"rules: []\n", "# placeholder\nrules: []\n", "lists:\n  a: [x]\nrules: []\n"} {
+		if rs := loadText(t, src); len(rs.Rules) != 0 {
+			t.Errorf("%q: rules = %d, want 0", src, len(rs.Rules))
+		}
 	}
 }
 
@@ -254,4 +278,30 @@ func loadText(t testing.TB, src string) *rules.RuleSet {
 		t.Fatalf("Load: %v", err)
 	}
 	return rs
+}
+
+// TestLoadAnchors checks that anchors, aliases and merge keys work as in
+// any YAML tool: a merged mapping's keys apply unless the rule sets them.
+func TestLoadAnchors(t *testing.T) {
+	rs, err := rules.Load([]string{"testdata/anchors.yaml"})
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	type got struct {
+		ID       string
+		Action   rules.Action
+		Triggers []string
+	}
+	var all []got
+	for _, r := range rs.Rules {
+		all = append(all, got{r.ID, r.Action, r.Triggers})
+	}
+	want := []got{
+		{"staff-exempt", rules.ActionAllow, []string{"before_message"}},
+		{"drop-scam", rules.ActionDrop, []string{"before_message"}},
+		{"tag-link", rules.ActionTag, []string{"before_message"}},
+	}
+	if !reflect.DeepEqual(all, want) {
+		t.Errorf("rules = %+v, want %+v", all, want)
+	}
 }

@@ -83,6 +83,9 @@ func (g *Gateway) reload() (ReloadSummary, error) {
 	// a difference next time rather than being lost.
 	g.fingerprint = g.currentFingerprint()
 	cfg, rs, onError, err := g.load()
+	if err == nil {
+		err = g.refuseEmpty(rs)
+	}
 	g.lastConfig = cfg
 	defer g.watch()
 	if err != nil {
@@ -110,6 +113,19 @@ func (g *Gateway) reload() (ReloadSummary, error) {
 	s := ReloadSummary{Files: len(rs.Files), Rules: len(rs.Rules), Disabled: rs.Disabled, Lists: rs.Lists, Took: time.Since(start)}
 	g.log.Info("rules loaded", "files", s.Files, "rules", s.Rules, "disabled", s.Disabled, "lists", s.Lists, "took", s.Took.String())
 	return s, nil
+}
+
+// refuseEmpty refuses a rule set that would stop moderation by accident:
+// one with no enabled rule where rules were being served, unless every
+// file says rules: [] (SPEC §12). The files that emptied it are already
+// errors (an empty file is one); this catches the rest, every rule
+// disabled or a glob that now matches other files.
+func (g *Gateway) refuseEmpty(rs *rules.RuleSet) error {
+	prev := g.live.Load()
+	if prev == nil || len(prev.rules.Rules) == 0 || len(rs.Rules) > 0 || rs.EmptyOnPurpose {
+		return nil
+	}
+	return fmt.Errorf("refusing to reload: the new rule set has no enabled rule (%d served now); write rules: [] in every rule file if no moderation is intended", len(prev.rules.Rules))
 }
 
 // load does every fallible step of a reload. cfg is the config read, or the

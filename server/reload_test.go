@@ -93,7 +93,7 @@ func TestWatchReloadsOnChange(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(dir, "conf.d"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, filepath.Join(dir, "conf.d", "a.yaml"), "")
+	writeFile(t, filepath.Join(dir, "conf.d", "a.yaml"), "rules: []\n")
 	r := serveDir(t, filepath.Join(dir, "config.yaml"))
 
 	if got := r.answer(t, "alpha"); got != dropped {
@@ -255,5 +255,59 @@ func TestReloadUnderLoad(t *testing.T) {
 	wg.Wait()
 	if failed.Load() > 0 || sent.Load() == 0 {
 		t.Errorf("%d of %d requests failed across 20 reloads", failed.Load(), sent.Load())
+	}
+}
+
+// TestEmptiedRuleFileIsRefused is the editor that truncates a file before
+// writing it, and the operator who empties one: before the fix, a watching
+// gateway loaded "0 rules" and let every message through, with
+// last_reload_successful still 1.
+func TestEmptiedRuleFileIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.yaml"), filepath.Join(dir, "b.yaml")
+	writeFile(t, a, fmt.Sprintf(dropRule, "alpha"))
+	writeFile(t, b, "rules:\n  - {id: drop-beta, when: 'text contains \"beta\"', action: drop}\n")
+	writeFile(t, filepath.Join(dir, "config.yaml"), "rules: [a.yaml, b.yaml]\nreload: {debounce: 20ms}\n")
+	r := serveDir(t, filepath.Join(dir, "config.yaml"))
+
+	failures := r.reloads(t, "failure")
+	if err := os.Truncate(a, 0); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the emptied file to be refused", func() bool { return r.reloads(t, "failure") > failures })
+	for _, word := range []string{"alpha", "beta"} {
+		if got := r.answer(t, word); got != dropped {
+			t.Errorf("after emptying a.yaml, %s answered %s; the last good rules must serve", word, got)
+		}
+	}
+	if v := counterValue(t, r.reg, "modgate_rules_last_reload_successful", nil); v != 0 {
+		t.Errorf("last_reload_successful = %v after an emptied file", v)
+	}
+	if v := counterValue(t, r.reg, "modgate_rules_loaded", nil); v != 2 {
+		t.Errorf("modgate_rules_loaded = %v, want the 2 rules still served", v)
+	}
+	// The editor's write lands: served again.
+	writeFile(t, a, fmt.Sprintf(dropRule, "gamma"))
+	waitFor(t, "the written file", func() bool { return r.answer(t, "gamma") == dropped })
+}
+
+// TestReloadToNoRulesIsRefused: a reload that would leave no enabled rule
+// is refused unless every file says rules: [].
+func TestReloadToNoRulesIsRefused(t *testing.T) {
+	cfgPath := writeGateway(t, fmt.Sprintf(dropRule, "alpha"), "rules: [rules.yaml]\nreload: {watch: false}\n")
+	rulesPath := filepath.Join(filepath.Dir(cfgPath), "rules.yaml")
+	g := loadGateway(t, cfgPath, prometheus.NewRegistry())
+
+	writeFile(t, rulesPath, "rules:\n  - {id: drop-word, when: 'true', action: drop, enabled: false}\n")
+	_, err := g.Reload()
+	if err == nil || !strings.Contains(err.Error(), "no enabled rule") {
+		t.Fatalf("reload to every rule disabled: err = %v, want a refusal", err)
+	}
+	if n := len(g.RuleSet().Rules); n != 1 {
+		t.Errorf("rules served after the refusal: %d, want 1", n)
+	}
+	writeFile(t, rulesPath, "rules: []\n")
+	if _, err := g.Reload(); err != nil {
+		t.Errorf("reload to rules: [] (on purpose): %v", err)
 	}
 }
