@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/modgate/modgate/rules"
 )
@@ -303,5 +304,68 @@ func TestLoadAnchors(t *testing.T) {
 	}
 	if !reflect.DeepEqual(all, want) {
 		t.Errorf("rules = %+v, want %+v", all, want)
+	}
+}
+
+// TestReadListRefusesNonText: before the fix, a UTF-16 or binary list file
+// loaded as entries that matched nothing, and a 21 MB binary took 45 s and
+// 2.8 GB to load.
+func TestReadListRefusesNonText(t *testing.T) {
+	dir := t.TempDir()
+	utf16 := []byte{0xff, 0xfe}
+	for _, r := range "scam\r\nspam\r\n" {
+		utf16 = append(utf16, byte(r), 0)
+	}
+	tests := []struct {
+		name    string
+		content []byte
+		want    string
+	}{
+		{"utf16.txt", utf16, `utf16.txt: the file is UTF-16 (Notepad calls it "Unicode"); lists must be UTF-8 text: save it as UTF-8`},
+		{"utf16be.txt", []byte{0xfe, 0xff, 0, 's', 0, 'c'}, `utf16be.txt: the file is UTF-16`},
+		{"nul.txt", []byte("scam\nspam\nab\x00cd\n"), `nul.txt:3: a NUL byte: this is not a text file (binary, or UTF-16 without a byte order mark); lists must be UTF-8 text`},
+		{"latin1.txt", []byte("scam\ncaf\xe9\n"), `latin1.txt:2: invalid UTF-8 (byte 0xe9); lists must be UTF-8 text: save the file as UTF-8`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(dir, tt.name)
+			if err := os.WriteFile(path, tt.content, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			entries, err := rules.ReadList(path)
+			if err == nil {
+				t.Fatalf("ReadList = %q, want an error", entries)
+			}
+			if got := strings.TrimPrefix(err.Error(), dir+"/"); !strings.HasPrefix(got, tt.want) {
+				t.Errorf("error = %s\nwant   %s", got, tt.want)
+			}
+		})
+	}
+
+	t.Run("large binary is refused fast", func(t *testing.T) {
+		data := make([]byte, 21<<20)
+		for i := range data {
+			data[i] = byte(i*7919 + i>>8) // no newlines to speak of, NUL bytes throughout
+		}
+		path := filepath.Join(dir, "big.bin")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		_, err := rules.ReadList(path)
+		if err == nil || !strings.Contains(err.Error(), "not a text file") {
+			t.Fatalf("err = %v, want a refusal", err)
+		}
+		if took := time.Since(start); took > 2*time.Second {
+			t.Errorf("refusing a 21 MB binary took %v", took)
+		}
+	})
+
+	// The error reaches the rule file's load error, positioned at file:.
+	path := filepath.Join(dir, "rules.yaml")
+	writeFile(t, dir, "rules.yaml", "lists:\n  banned: {file: utf16.txt}\nrules:\n  - {id: a, when: 'hasWord(text, lists.banned)', action: drop}\n")
+	_, err := rules.Load([]string{path})
+	if err == nil || !strings.Contains(err.Error(), `rules.yaml:2:18: list "banned": `+dir+`/utf16.txt: the file is UTF-16`) {
+		t.Errorf("Load: %v", err)
 	}
 }
