@@ -105,7 +105,7 @@ func (g *Gateway) reload() (ReloadSummary, error) {
 	now := time.Now()
 	g.live.Store(&live{
 		rules:     rs,
-		engine:    engine.New(onError),
+		engine:    engine.New(onError, engine.WithTimeout(time.Duration(g.cfg.Limits.EvaluationTimeout))),
 		counters:  g.metrics.SetRules(infos),
 		errLogged: make([]atomic.Int64, len(rs.Rules)),
 	})

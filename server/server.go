@@ -60,6 +60,10 @@ type Gateway struct {
 	public, admin *echo.Echo
 	decisions     *decisionLog // nil when the decision log is off
 	shuttingDown  atomic.Bool  // /readyz answers 503 from SIGTERM on
+	// timeoutLog and rejectLog rate-limit the log lines of evaluation
+	// timeouts and of rejected requests.
+	timeoutLog logLimiter
+	rejectLog  [3]logLimiter // indexed like metrics.RejectReasons
 }
 
 // live is everything that changes together on reload. Once stored it is
