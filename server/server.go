@@ -253,7 +253,7 @@ func (g *Gateway) Serve(ctx context.Context, public, admin net.Listener) error {
 			g.log.Warn("file watching is off; reload with SIGHUP or POST /-/reload", "err", err)
 		}
 	}
-	servers := []*http.Server{newServer(g.public), newServer(g.admin)}
+	servers := []*http.Server{newServer(g.drain(g.public)), newServer(g.admin)}
 	listeners := []net.Listener{public, admin}
 	errc := make(chan error, len(servers))
 	for i, s := range servers {
@@ -269,9 +269,12 @@ func (g *Gateway) Serve(ctx context.Context, public, admin net.Listener) error {
 	g.log.Info("shutting down", "delay", time.Duration(t.ShutdownDelay).String(), "timeout", time.Duration(t.Shutdown).String())
 	g.shuttingDown.Store(true)
 	if err == nil && t.ShutdownDelay > 0 {
-		// Keep serving while the load balancer notices /readyz failing;
-		// each answer meanwhile closes its connection.
-		servers[0].SetKeepAlivesEnabled(false)
+		// Drain as Envoy does: keep serving, keep-alive connections
+		// included, while the load balancer notices /readyz failing; each
+		// answer meanwhile says Connection: close (see drain), so clients
+		// move to a new connection, elsewhere. Disabling keep-alives here
+		// instead would close idle connections at once, under the feet of
+		// requests already on their way.
 		time.Sleep(time.Duration(t.ShutdownDelay))
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), time.Duration(t.Shutdown))
@@ -294,6 +297,17 @@ func (g *Gateway) Serve(ctx context.Context, public, admin net.Listener) error {
 		err = nil
 	}
 	return err
+}
+
+// drain wraps the public handler: once shutdown has begun, every answer
+// carries Connection: close, and net/http closes the connection after it.
+func (g *Gateway) drain(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if g.shuttingDown.Load() {
+			w.Header().Set("Connection", "close")
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // startWatching starts the file watcher that reloads the rules on change.
