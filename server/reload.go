@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -59,6 +61,17 @@ func (g *Gateway) readConfig() (*Config, error) {
 // currentFingerprint hashes the config file, the rule files it resolves to
 // now and the list files of the rule set being served.
 func (g *Gateway) currentFingerprint() string {
+	var lists []string
+	if l := g.live.Load(); l != nil {
+		lists = l.rules.ListFiles
+	}
+	// The lists' hash comes last, after a newline: reload replaces it.
+	return g.filesFingerprint() + "\n" + rules.Fingerprint(lists)
+}
+
+// filesFingerprint hashes the config file and the rule files it resolves
+// to now.
+func (g *Gateway) filesFingerprint() string {
 	var paths []string
 	if g.cfg.Path != "" {
 		paths = append(paths, g.cfg.Path)
@@ -71,9 +84,6 @@ func (g *Gateway) currentFingerprint() string {
 	} else {
 		paths = append(paths, files...)
 	}
-	if l := g.live.Load(); l != nil {
-		paths = append(paths, l.rules.ListFiles...)
-	}
 	return rules.Fingerprint(paths) + problem
 }
 
@@ -82,6 +92,10 @@ func (g *Gateway) reload() (ReloadSummary, error) {
 	// Fingerprint before reading: a change made while loading then shows as
 	// a difference next time rather than being lost.
 	g.fingerprint = g.currentFingerprint()
+	var servedLists []string
+	if l := g.live.Load(); l != nil {
+		servedLists = l.rules.ListFiles
+	}
 	cfg, rs, onError, err := g.load()
 	if err == nil {
 		err = g.refuseEmpty(rs)
@@ -109,6 +123,13 @@ func (g *Gateway) reload() (ReloadSummary, error) {
 		counters:  g.metrics.SetRules(infos),
 		errLogged: make([]atomic.Int64, len(rs.Rules)),
 	})
+	if !slices.Equal(servedLists, rs.ListFiles) {
+		// The fingerprint taken before loading left out the list files
+		// this rule set reads (all of them at start): take them in now,
+		// or the first unrelated event would look like a change.
+		files := g.fingerprint[:strings.LastIndexByte(g.fingerprint, '\n')]
+		g.fingerprint = files + "\n" + rules.Fingerprint(rs.ListFiles)
+	}
 	g.metrics.ReloadSucceeded(now)
 	s := ReloadSummary{Files: len(rs.Files), Rules: len(rs.Rules), Disabled: rs.Disabled, Lists: rs.Lists, Took: time.Since(start)}
 	g.log.Info("rules loaded", "files", s.Files, "rules", s.Rules, "disabled", s.Disabled, "lists", s.Lists, "took", s.Took.String())

@@ -311,3 +311,28 @@ func TestReloadToNoRulesIsRefused(t *testing.T) {
 		t.Errorf("reload to rules: [] (on purpose): %v", err)
 	}
 }
+
+// TestWatchNoSpuriousReload: before the fix, the fingerprint taken at start
+// left out the list files, so the first unrelated event in a watched
+// directory reloaded the rules; and the decision log beside the config
+// kept the debounce from ever ending.
+func TestWatchNoSpuriousReload(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "words.txt"), "alpha\n")
+	writeFile(t, filepath.Join(dir, "rules.yaml"), "lists:\n  words: {file: words.txt}\nrules:\n  - {id: drop-listed, when: 'hasWord(text, lists.words)', action: drop}\n")
+	writeFile(t, filepath.Join(dir, "config.yaml"), "rules: [rules.yaml]\nreload: {debounce: 20ms}\ndecision_log: {enabled: true, path: "+filepath.Join(dir, "decisions.jsonl")+"}\n")
+	r := serveDir(t, filepath.Join(dir, "config.yaml"))
+
+	writeFile(t, filepath.Join(dir, "notes.txt"), "unrelated")
+	for range 20 {
+		r.answer(t, "alpha") // a decision log line each
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if got := r.reloads(t, "success"); got != 1 {
+		t.Errorf("%v successful loads, want 1 (the start): an unrelated event reloaded the rules", got)
+	}
+	// A real change still reloads while the decision log keeps growing.
+	writeFile(t, filepath.Join(dir, "words.txt"), "beta\n")
+	waitFor(t, "the list edit", func() bool { return r.answer(t, "beta") == dropped })
+}

@@ -317,6 +317,11 @@ func (g *Gateway) startWatching(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if f := g.cfg.DecisionLog.file(); g.cfg.DecisionLog.Enabled && f != "" {
+		// The decision log may sit beside the config; its every line
+		// would otherwise count as a change.
+		w.Ignore(f)
+	}
 	g.reloadMu.Lock()
 	g.watcher = w
 	g.watch()
