@@ -180,6 +180,13 @@ func (g *Gateway) newAdmin() *echo.Echo {
 }
 
 func (g *Gateway) handleReload(c echo.Context) error {
+	// A reload can outlast timeouts.write (a large list, or another reload
+	// to wait for); the server would then drop the connection before the
+	// answer, and curl shows an empty reply. This answer has no write
+	// deadline; the reload itself is bounded by what it reads.
+	if err := http.NewResponseController(c.Response()).SetWriteDeadline(time.Time{}); err != nil {
+		g.log.Debug("cannot lift the write deadline of a reload", "err", err)
+	}
 	s, err := g.Reload()
 	if err != nil {
 		errs := rules.Errors(err)
