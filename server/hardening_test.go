@@ -148,7 +148,9 @@ func TestEvaluationTimeoutAnswersFailOpen(t *testing.T) {
 // evaluation instead of leaving a core busy for its full run.
 func TestClientGoneStopsEvaluation(t *testing.T) {
 	g, logs := newLoggedGateway(t, slowRules, "limits:\n  evaluation_timeout: 60s\n")
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	// Long enough for the body to be read and decoded, even under -race;
+	// the rule then runs far longer than that.
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, g.public.URL+"/webhooks/cometchat", strings.NewReader(message("before_message", longText())))
 	req.SetBasicAuth(user, password)
