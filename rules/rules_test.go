@@ -369,3 +369,16 @@ func TestReadListRefusesNonText(t *testing.T) {
 		t.Errorf("Load: %v", err)
 	}
 }
+
+// TestBoundedRewriteCompiles: rewriting built-ins into their bounded twins
+// must not turn an expression that type-checks into a load error, whatever
+// the types of the arguments (strings, lists, unknown values of payload).
+func TestBoundedRewriteCompiles(t *testing.T) {
+	rs, err := rules.Load([]string{"testdata/bounded.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs.Rules) != 21 {
+		t.Errorf("%d rules, want 21", len(rs.Rules))
+	}
+}
