@@ -116,6 +116,11 @@ func parseFile(path string, src []byte) (*ruleFile, []error) {
 			f.rules = p.rules(val)
 			f.emptyOnPurpose = val.Kind == yaml.SequenceNode && len(val.Content) == 0
 		case "tests":
+			p.resolveAliases(val)
+			if n := expandedSize(val, map[*yaml.Node]int{}); n > maxTestNodes {
+				p.errorf(key, "", "tests: aliases expand to %d YAML nodes, more than the %d a test runner reads", n, maxTestNodes)
+				continue
+			}
 			f.tests = val
 		case "rules_files":
 			f.rulesFiles = p.strings(val, "", "rules_files")

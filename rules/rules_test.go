@@ -1,6 +1,7 @@
 package rules_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -380,5 +381,20 @@ func TestBoundedRewriteCompiles(t *testing.T) {
 	}
 	if len(rs.Rules) != 21 {
 		t.Errorf("%d rules, want 21", len(rs.Rules))
+	}
+}
+
+// TestLoadRefusesAliasBombs: aliases of aliases in tests: would expand
+// exponentially when the test runner re-encodes a case.
+func TestLoadRefusesAliasBombs(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("rules: []\ntests:\n  - name: laughs\n    message:\n      metadata:\n        l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n")
+	for i := 1; i < 7; i++ {
+		fmt.Fprintf(&b, "        l%d: &l%d [%s]\n", i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*l%d, ", i-1), 10), ", "))
+	}
+	b.WriteString("    expect: pass\n")
+	_, err := rules.Load([]string{writeFile(t, t.TempDir(), "rules.yaml", b.String())})
+	if err == nil || !strings.Contains(err.Error(), "aliases expand to") {
+		t.Errorf("Load: %v, want a refusal", err)
 	}
 }

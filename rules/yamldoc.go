@@ -46,6 +46,29 @@ func docRoot(doc *yaml.Node) *yaml.Node {
 	return doc.Content[0]
 }
 
+// maxTestNodes bounds the tests: section once its aliases are expanded:
+// the test runner re-encodes each case, and aliases of aliases (a "billion
+// laughs") would otherwise expand exponentially there.
+const maxTestNodes = 100000
+
+// expandedSize counts the nodes of n as if every shared node were copied,
+// without copying: each node's size is computed once.
+func expandedSize(n *yaml.Node, memo map[*yaml.Node]int) int {
+	if v, ok := memo[n]; ok {
+		return v
+	}
+	memo[n] = maxTestNodes + 1 // a cycle counts as too large
+	size := 1
+	for _, c := range n.Content {
+		size += expandedSize(c, memo)
+		if size > maxTestNodes {
+			break
+		}
+	}
+	memo[n] = size
+	return size
+}
+
 // resolveAliases replaces every alias below n with the node its anchor
 // names and expands merge keys (<<: *defaults), as Prometheus' rule files
 // allow, so that the parser only ever sees plain mappings, lists and
