@@ -39,6 +39,8 @@ func TestMemoryIsBoundedBeforeAllocation(t *testing.T) {
 		{"toJSON of a huge list", `len(toJSON(map(1..1000, text))) < 0`},
 		{"string of a huge list", `len(string(map(1..1000, text))) < 0`},
 		{"split into many parts", `len(map(1..100, split(text, ""))) < 0`},
+		{"a pattern from the message", `text matches text`},
+		{"patterns in a loop", `any(1..1000, {"x" matches text[0:100000]})`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -77,7 +79,8 @@ func TestBoundedRulesStillWork(t *testing.T) {
       toJSON([1]) == "[\n  1\n]" && fromJSON("[1]")[0] == 1 && fromBase64(toBase64("hi")) == "hi" &&
       string(1) == "1" && "a" + "b" == "ab" && 1 + 2 == 3 && payload.n + 1 == 2 && payload.s + "!" == "s!" &&
       any(["x", "y"], {# == "y"}) && count(1..10, {# > 5}) == 5 && sum(1..3) == 6 &&
-      lower(text) contains "hello"
+      lower(text) contains "hello" && text matches "(?i)hello" && text matches ("HEL" + "LO") &&
+      !(payload.none matches "x") && any(["H.LLO"], {text matches #})
     action: drop
 `)
 	env := &rules.Env{Trigger: "before_message", Text: strings.Repeat("HELLO ", 100), Payload: map[string]any{"n": 1, "s": "s"}}

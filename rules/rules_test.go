@@ -379,8 +379,8 @@ func TestBoundedRewriteCompiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rs.Rules) != 21 {
-		t.Errorf("%d rules, want 21", len(rs.Rules))
+	if len(rs.Rules) != 23 {
+		t.Errorf("%d rules, want 23", len(rs.Rules))
 	}
 }
 
