@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/modgate/modgate/engine"
 	"github.com/modgate/modgate/rules"
@@ -105,5 +106,42 @@ func BenchmarkLoadBigList(b *testing.B) {
 		if _, err := rules.Load([]string{rulesPath}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkBoundedRules measures what the evaluation bounds cost on the hot
+// path: a deadline checked between rules and in every loop iteration, and
+// string functions charged to the memory budget.
+func BenchmarkBoundedRules(b *testing.B) {
+	entries := make([]string, 1000)
+	for i := range entries {
+		entries[i] = word(i)
+	}
+	for _, bc := range []struct{ name, when string }{
+		{"loop over 1000 entries", `any(lists.words, {text contains #})`},
+		{"lower and concat", `lower(text) + "!" == "x"`},
+		{"plain", `text == "x" || sender.role == "moderator"`},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			path := filepath.Join(b.TempDir(), "rules.yaml")
+			src := fmt.Sprintf("lists:\n  words: [%s]\nrules:\n  - {id: r, when: '%s', action: drop}\n", strings.Join(entries, ", "), bc.when)
+			if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+				b.Fatal(err)
+			}
+			rs, err := rules.Load([]string{path})
+			if err != nil {
+				b.Fatal(err)
+			}
+			e := engine.New(engine.OnErrorPass, engine.WithTimeout(500*time.Millisecond))
+			env := benchEnv()
+			var res engine.Result
+			b.ReportAllocs()
+			for b.Loop() {
+				e.Evaluate(context.Background(), rs, env, &res)
+			}
+			if res.Verdict != engine.Pass || len(res.Errors) > 0 {
+				b.Fatalf("verdict %v, errors %v", res.Verdict, res.Errors)
+			}
+		})
 	}
 }

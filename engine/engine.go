@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
@@ -85,6 +86,13 @@ type Result struct {
 	Deciding []*rules.Rule
 	// Errors lists the rules that failed.
 	Errors []RuleError
+	// Stopped is set when evaluation ended before every rule had run:
+	// context.DeadlineExceeded past the evaluation timeout,
+	// context.Canceled when the client went away. StoppedAt is the rule
+	// that was running then (nil if none had started). The rules that
+	// finished keep their effect; under on_error: drop the verdict is drop.
+	Stopped   error
+	StoppedAt *rules.Rule
 }
 
 // Reset empties r, keeping its capacity.
@@ -99,34 +107,64 @@ func (r *Result) Reset() {
 	r.Deciding = r.Deciding[:0]
 	clear(r.Errors)
 	r.Errors = r.Errors[:0]
+	r.Stopped, r.StoppedAt = nil, nil
 }
 
 // Engine evaluates rule sets. It holds no rule set itself, so one Engine
 // serves every rule set a reload produces; it is safe for concurrent use.
 type Engine struct {
 	onError OnError
+	timeout time.Duration
 	vms     sync.Pool
 }
 
+// Option configures an Engine.
+type Option func(*Engine)
+
+// WithTimeout bounds the evaluation of one message (SPEC §12: limits.
+// evaluation_timeout); zero means no bound but the request's context.
+func WithTimeout(d time.Duration) Option { return func(e *Engine) { e.timeout = d } }
+
 // New returns an Engine that treats failing rules as onError says.
-func New(onError OnError) *Engine {
-	return &Engine{onError: onError, vms: sync.Pool{New: func() any { return new(vm.VM) }}}
+func New(onError OnError, opts ...Option) *Engine {
+	e := &Engine{onError: onError, vms: sync.Pool{New: func() any { return new(vm.VM) }}}
+	for _, o := range opts {
+		o(e)
+	}
+	return e
 }
 
 // Evaluate runs rs against env and writes the outcome into res. ctx is the
-// request's: evaluation ends when it is done.
+// request's: evaluation ends when it is done (the client went away) or when
+// the engine's timeout passes, between rules and inside long-running ones,
+// and res.Stopped says so.
 func (e *Engine) Evaluate(ctx context.Context, rs *rules.RuleSet, env *rules.Env, res *Result) {
 	res.Reset()
 	env.ResetCache()
+	var deadline time.Time
+	if e.timeout > 0 {
+		deadline = time.Now().Add(e.timeout)
+	}
+	env.BeginEvaluation(ctx, deadline)
 	m := e.vms.Get().(*vm.VM)
 	defer e.vms.Put(m)
 
+	var last *rules.Rule // the rule that ran last: it was running when time ran out
 	for _, r := range rs.Rules {
 		if !r.AppliesTo(env.Trigger) {
 			continue
 		}
+		if err := env.Interrupted(); err != nil {
+			e.stop(res, last, err)
+			return
+		}
+		last = r
 		out, err := m.Run(r.Program, env)
 		if err != nil {
+			if stopped := env.Stopped(); stopped != nil {
+				e.stop(res, r, stopped)
+				return
+			}
 			if e.fail(res, r, err) {
 				return
 			}
@@ -161,6 +199,10 @@ func (e *Engine) tag(m *vm.VM, res *Result, r *rules.Rule, env *rules.Env) (stop
 	for _, in := range r.Inject {
 		v, err := m.Run(in.Program, env)
 		if err != nil {
+			if stopped := env.Stopped(); stopped != nil {
+				e.stop(res, r, stopped)
+				return true
+			}
 			if e.fail(res, r, fmt.Errorf("inject %s: %w", in.Key, oneLine(err))) {
 				return true
 			}
@@ -188,6 +230,22 @@ func (e *Engine) fail(res *Result, r *rules.Rule, err error) bool {
 	res.Verdict = Drop
 	res.Deciding = append(res.Deciding[:0], r)
 	return true
+}
+
+// stop ends an evaluation that ran out of time or lost its client while
+// rule r was running: fail open, the rules that finished keeping their
+// effect, or drop under on_error: drop, whatever the rule's mode, since the
+// rules after it never ran.
+func (e *Engine) stop(res *Result, r *rules.Rule, err error) {
+	res.Stopped, res.StoppedAt = err, r
+	if e.onError != OnErrorDrop {
+		return
+	}
+	res.Verdict = Drop
+	res.Deciding = res.Deciding[:0]
+	if r != nil {
+		res.Deciding = append(res.Deciding, r)
+	}
 }
 
 func (r *Result) setField(key string, v any) {

@@ -346,6 +346,7 @@ func TestAlerts(t *testing.T) {
 	for _, want := range []string{
 		"ModgateReloadFailing", "ModgateRuleErrors", "ModgateLatencyNearBudget",
 		"ModgateDown", "ModgateDropRateAnomalous", "ModgateRequestsRejected",
+		"ModgateRulesDropped", "ModgateEvaluationTimeouts",
 	} {
 		if !alerts[want] {
 			t.Errorf("alert %s is missing", want)

@@ -48,6 +48,7 @@ type Metrics struct {
 	ruleErrors     *prometheus.CounterVec
 	evalDuration   *prometheus.HistogramVec
 	rejected       *prometheus.CounterVec
+	timeouts       prometheus.Counter
 	rulesLoaded    prometheus.Gauge
 	reloads        *prometheus.CounterVec
 	lastReloadOK   prometheus.Gauge
@@ -87,6 +88,10 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 			Name: "modgate_requests_rejected_total",
 			Help: "Requests refused before evaluation, by reason.",
 		}, []string{"reason"}),
+		timeouts: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "modgate_evaluation_timeouts_total",
+			Help: "Messages whose evaluation passed limits.evaluation_timeout and got the on_error answer.",
+		}),
 		rulesLoaded: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "modgate_rules_loaded",
 			Help: "Enabled rules in the rule set being served.",
@@ -112,7 +117,7 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 	}, []string{"version", "goversion"})
 	buildInfo.WithLabelValues(version, runtime.Version()).Set(1)
 
-	reg.MustRegister(m.messages, m.ruleMatches, m.ruleErrors, m.evalDuration, m.rejected,
+	reg.MustRegister(m.messages, m.ruleMatches, m.ruleErrors, m.evalDuration, m.rejected, m.timeouts,
 		m.rulesLoaded, m.reloads, m.lastReloadOK, m.lastReloadTime, buildInfo,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -160,6 +165,9 @@ func (m *Metrics) Rejected(reason string) {
 		c.Inc()
 	}
 }
+
+// EvaluationTimedOut counts a message whose evaluation passed its deadline.
+func (m *Metrics) EvaluationTimedOut() { m.timeouts.Inc() }
 
 // RuleInfo names a loaded rule for its series.
 type RuleInfo struct {

@@ -58,7 +58,7 @@ type compiler struct {
 // otherwise any value is allowed (inject).
 func (c *compiler) compile(n *yaml.Node, id, what string, asBool bool) (*vm.Program, error) {
 	lp := &listPatcher{lists: c.lists, consts: map[*ast.ConstantNode]*list{}}
-	opts := make([]expr.Option, 0, len(functions)+4)
+	opts := make([]expr.Option, 0, len(functions)+len(boundOptions)+5)
 	// The environment's type is given as a value, not a pointer, so that
 	// the compiler resolves fields to indexes (OpLoadField) instead of
 	// looking them up by name for every message; rules run on *Env.
@@ -67,6 +67,7 @@ func (c *compiler) compile(n *yaml.Node, id, what string, asBool bool) (*vm.Prog
 		opts = append(opts, expr.AsBool())
 	}
 	opts = append(opts, functions...)
+	opts = append(opts, boundOptions...)
 
 	// Type-check the expression as written first. With a patcher, expr
 	// checks twice and keeps the types of the first pass on function calls,
@@ -75,7 +76,7 @@ func (c *compiler) compile(n *yaml.Node, id, what string, asBool bool) (*vm.Prog
 	if _, err := expr.Compile(n.Value, opts...); err != nil {
 		return nil, c.exprError(n, id, what, err)
 	}
-	prog, err := expr.Compile(n.Value, append(opts, expr.Patch(lp))...)
+	prog, err := expr.Compile(n.Value, append(opts, expr.Patch(lp), expr.Patch(boundPatcher{}))...)
 	lp.check()
 	if lp.err != nil {
 		// The patcher's findings explain a type error better than the

@@ -1,5 +1,7 @@
 package rules
 
+import "slices"
+
 // Env is what a rule expression sees: the environment of SPEC §6, built once
 // per message by the adapters in server/cometchat and shared by every rule.
 // Expressions are type-checked against it at load, so a misspelt field
@@ -27,6 +29,8 @@ type Env struct {
 	// cache holds the results of the text functions for this message, so
 	// that twenty rules calling normalize(text) normalize it once.
 	cache []cached
+	// budget is this evaluation's allowance of time and memory (budget.go).
+	budget budget
 }
 
 // cached is one memoized call of a text function.
@@ -53,6 +57,11 @@ func (e *Env) memo(name string, in string, fn func(string) any) any {
 	out := fn(in)
 	e.cache = append(e.cache, cached{fn: name, in: in, out: out})
 	return out
+}
+
+// forget drops the memoized result of fn(in), for a call that failed.
+func (e *Env) forget(name, in string) {
+	e.cache = slices.DeleteFunc(e.cache, func(c cached) bool { return c.fn == name && c.in == in })
 }
 
 // Message is the message being moderated.

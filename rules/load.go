@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Load reads, validates and compiles the rule files at paths, in that order,
@@ -16,7 +17,7 @@ import (
 // that swaps the result in never serves half a rule set. On failure the
 // RuleSet is nil and the error joins one *Error per problem, in all files.
 func Load(paths []string) (*RuleSet, error) {
-	rs := &RuleSet{}
+	rs := &RuleSet{EmptyOnPurpose: len(paths) > 0}
 	var errs []error
 	firstDef := map[string]*Error{} // rule id → where it was first defined
 	for _, path := range paths {
@@ -27,6 +28,9 @@ func Load(paths []string) (*RuleSet, error) {
 			continue
 		}
 		f, ferrs := parseFile(path, src)
+		if !f.emptyOnPurpose {
+			rs.EmptyOnPurpose = false
+		}
 
 		c := &compiler{path: path, src: src, lists: map[string]*list{}}
 		for _, ls := range f.lists {
@@ -135,6 +139,12 @@ func ReadList(path string) ([]string, error) {
 		return nil, err
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if line, err := checkText(data); err != nil {
+		if line > 0 {
+			return nil, fmt.Errorf("%s:%d: %w", path, line, err)
+		}
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
 	entries := make([]string, 0, bytes.Count(data, []byte{'\n'})+1)
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
@@ -149,6 +159,40 @@ func ReadList(path string) ([]string, error) {
 	}
 	return entries, sc.Err()
 }
+
+// checkText refuses list files that are not UTF-8 text before they are
+// split into entries: a UTF-16 file (Notepad's "Unicode") or a binary file
+// would otherwise load as entries that match nothing, and a large binary
+// would take seconds and gigabytes to split. Every check is one pass over
+// the bytes. line is where the problem is, 0 for the file as a whole.
+func checkText(data []byte) (line int, err error) {
+	if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) {
+		return 0, errors.New("the file is UTF-16 (Notepad calls it \"Unicode\"); lists must be UTF-8 text: save it as UTF-8")
+	}
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		return lineOf(data, i), errors.New("a NUL byte: this is not a text file (binary, or UTF-16 without a byte order mark); lists must be UTF-8 text")
+	}
+	if !utf8.Valid(data) {
+		i := invalidUTF8(data)
+		return lineOf(data, i), fmt.Errorf("invalid UTF-8 (byte 0x%02x); lists must be UTF-8 text: save the file as UTF-8", data[i])
+	}
+	return 0, nil
+}
+
+// invalidUTF8 returns the offset of the first byte of data that is not
+// part of valid UTF-8.
+func invalidUTF8(data []byte) int {
+	for i := 0; i < len(data); {
+		r, n := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(data)
+}
+
+func lineOf(data []byte, offset int) int { return bytes.Count(data[:offset], []byte{'\n'}) + 1 }
 
 // readError drops the path an *os.PathError repeats, since every message is
 // already prefixed with the file it is about.

@@ -20,6 +20,8 @@ type ruleFile struct {
 	tests *yaml.Node
 	// rulesFiles is set by a tests-only file naming the rule files it tests.
 	rulesFiles []string
+	// emptyOnPurpose is set by rules: [], a file that says it holds no rules.
+	emptyOnPurpose bool
 }
 
 type listSpec struct {
@@ -62,6 +64,8 @@ var (
 type parser struct {
 	path string
 	errs []error
+	// resolving and resolved track resolveAliases' walk.
+	resolving, resolved map[*yaml.Node]bool
 }
 
 func (p *parser) errorf(n *yaml.Node, rule, format string, args ...any) {
@@ -78,32 +82,54 @@ func parseFile(path string, src []byte) (*ruleFile, []error) {
 	p := &parser{path: path}
 	f := &ruleFile{path: path, src: src}
 
-	var doc yaml.Node
-	if err := yaml.Unmarshal(src, &doc); err != nil {
-		return f, []error{yamlError(path, err)}
+	root, errs := decodeOne(path, src)
+	if errs != nil {
+		return f, errs
 	}
-	if len(doc.Content) == 0 {
-		return f, nil // an empty file holds no rules
+	if root == nil {
+		// An editor that truncates a file before writing it, or a deploy
+		// that empties it, must not silently stop moderation.
+		return f, []error{&Error{File: path, Line: 1, Column: 1,
+			Err: errors.New("the file holds no rules (it is empty or only comments); write rules: [] if that is intended")}}
 	}
-	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
 		p.errorf(root, "", "a rule file must be a mapping with the keys lists, rules and tests, got %s", kindName(root))
 		return f, p.errs
 	}
+	if !p.expandMerges(root) {
+		return f, p.errs
+	}
+	hasRules := false
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		key, val := root.Content[i], root.Content[i+1]
 		switch key.Value {
 		case "lists":
+			p.resolveAliases(val)
 			f.lists = p.lists(val)
 		case "rules":
+			hasRules = true
+			p.resolveAliases(val)
+			if isNull(val) {
+				p.errorf(val, "", "rules is empty (a file cut short, or every rule commented out); write rules: [] if that is intended")
+				continue
+			}
 			f.rules = p.rules(val)
+			f.emptyOnPurpose = val.Kind == yaml.SequenceNode && len(val.Content) == 0
 		case "tests":
+			p.resolveAliases(val)
+			if n := expandedSize(val, map[*yaml.Node]int{}); n > maxTestNodes {
+				p.errorf(key, "", "tests: aliases expand to %d YAML nodes, more than the %d a test runner reads", n, maxTestNodes)
+				continue
+			}
 			f.tests = val
 		case "rules_files":
 			f.rulesFiles = p.strings(val, "", "rules_files")
 		default:
 			p.errorf(key, "", "unknown key %q (want lists, rules, tests or rules_files)", key.Value)
 		}
+	}
+	if !hasRules && f.rulesFiles == nil && len(p.errs) == 0 {
+		p.errorf(root, "", "the file has no rules key; write rules: [] if it is meant to hold none")
 	}
 	return f, p.errs
 }

@@ -92,6 +92,9 @@ type RuleSet struct {
 	NeedsPayload bool
 	// Tests are the tests: sections of the loaded files, for modgate test.
 	Tests []TestSource
+	// EmptyOnPurpose is set when every file says rules: [], the one way to
+	// serve no rules that a reload accepts (see SPEC §12).
+	EmptyOnPurpose bool
 }
 
 // TestSource is the undecoded tests: section of one file; the rule test

@@ -1,11 +1,13 @@
 package rules_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/modgate/modgate/rules"
 )
@@ -124,6 +126,26 @@ func TestLoadBad(t *testing.T) {
 			`lists.bad.yaml:7:19: rule "bare": when: lists must be used as lists.NAME`,
 			`lists.bad.yaml:10:31: rule "dynamic": when: lists must be named in the expression (lists.NAME)`,
 		}},
+		{"empty.bad.yaml", []string{
+			`empty.bad.yaml:1:1: the file holds no rules (it is empty or only comments); write rules: [] if that is intended`,
+		}},
+		{"comments.bad.yaml", []string{
+			`comments.bad.yaml:1:1: the file holds no rules (it is empty or only comments); write rules: [] if that is intended`,
+		}},
+		{"rules-null.bad.yaml", []string{
+			`rules-null.bad.yaml:1:7: rules is empty (a file cut short, or every rule commented out); write rules: [] if that is intended`,
+		}},
+		{"no-rules.bad.yaml", []string{
+			`no-rules.bad.yaml:1:1: the file has no rules key; write rules: [] if it is meant to hold none`,
+		}},
+		{"multidoc.bad.yaml", []string{
+			`multidoc.bad.yaml:6:1: a second YAML document (after ---): a rule file holds one document; merge them, or put the second in a file of its own and list it under rules: in the config`,
+		}},
+		{"aliases.bad.yaml", []string{
+			`aliases.bad.yaml:6:13: alias *loop refers to the node that contains it`,
+			`aliases.bad.yaml:6:13: rule "loop": inject must be a mapping of response keys to expressions, got an alias`,
+			`aliases.bad.yaml:7:10: a merge key (<<) must name a mapping, got "just-a-string"`,
+		}},
 		{"shape.bad.yaml", []string{
 			`shape.bad.yaml:2:3: rules must be a list, got a mapping`,
 		}},
@@ -199,10 +221,14 @@ func TestResolve(t *testing.T) {
 	}
 }
 
-func TestEmptyFileHasNoRules(t *testing.T) {
-	rs := loadText(t, "# nothing yet\n")
-	if len(rs.Rules) != 0 {
-		t.Errorf("rules = %d, want 0", len(rs.Rules))
+// TestEmptyRuleSetOnPurposeOnly checks that a file says so when it is
+// meant to hold no rules: an emptied or truncated file is an error, since
+// loading it as "0 rules" would let every message through.
+func TestEmptyRuleSetOnPurposeOnly(t *testing.T) {
+	for _, src := range []string{"rules: []\n", "# placeholder\nrules: []\n", "lists:\n  a: [x]\nrules: []\n"} {
+		if rs := loadText(t, src); len(rs.Rules) != 0 {
+			t.Errorf("%q: rules = %d, want 0", src, len(rs.Rules))
+		}
 	}
 }
 
@@ -254,4 +280,121 @@ func loadText(t testing.TB, src string) *rules.RuleSet {
 		t.Fatalf("Load: %v", err)
 	}
 	return rs
+}
+
+// TestLoadAnchors checks that anchors, aliases and merge keys work as in
+// any YAML tool: a merged mapping's keys apply unless the rule sets them.
+func TestLoadAnchors(t *testing.T) {
+	rs, err := rules.Load([]string{"testdata/anchors.yaml"})
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	type got struct {
+		ID       string
+		Action   rules.Action
+		Triggers []string
+	}
+	var all []got
+	for _, r := range rs.Rules {
+		all = append(all, got{r.ID, r.Action, r.Triggers})
+	}
+	want := []got{
+		{"staff-exempt", rules.ActionAllow, []string{"before_message"}},
+		{"drop-scam", rules.ActionDrop, []string{"before_message"}},
+		{"tag-link", rules.ActionTag, []string{"before_message"}},
+	}
+	if !reflect.DeepEqual(all, want) {
+		t.Errorf("rules = %+v, want %+v", all, want)
+	}
+}
+
+// TestReadListRefusesNonText: before the fix, a UTF-16 or binary list file
+// loaded as entries that matched nothing, and a 21 MB binary took 45 s and
+// 2.8 GB to load.
+func TestReadListRefusesNonText(t *testing.T) {
+	dir := t.TempDir()
+	utf16 := []byte{0xff, 0xfe}
+	for _, r := range "scam\r\nspam\r\n" {
+		utf16 = append(utf16, byte(r), 0)
+	}
+	tests := []struct {
+		name    string
+		content []byte
+		want    string
+	}{
+		{"utf16.txt", utf16, `utf16.txt: the file is UTF-16 (Notepad calls it "Unicode"); lists must be UTF-8 text: save it as UTF-8`},
+		{"utf16be.txt", []byte{0xfe, 0xff, 0, 's', 0, 'c'}, `utf16be.txt: the file is UTF-16`},
+		{"nul.txt", []byte("scam\nspam\nab\x00cd\n"), `nul.txt:3: a NUL byte: this is not a text file (binary, or UTF-16 without a byte order mark); lists must be UTF-8 text`},
+		{"latin1.txt", []byte("scam\ncaf\xe9\n"), `latin1.txt:2: invalid UTF-8 (byte 0xe9); lists must be UTF-8 text: save the file as UTF-8`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(dir, tt.name)
+			if err := os.WriteFile(path, tt.content, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			entries, err := rules.ReadList(path)
+			if err == nil {
+				t.Fatalf("ReadList = %q, want an error", entries)
+			}
+			if got := strings.TrimPrefix(err.Error(), dir+"/"); !strings.HasPrefix(got, tt.want) {
+				t.Errorf("error = %s\nwant   %s", got, tt.want)
+			}
+		})
+	}
+
+	t.Run("large binary is refused fast", func(t *testing.T) {
+		data := make([]byte, 21<<20)
+		for i := range data {
+			data[i] = byte(i*7919 + i>>8) // no newlines to speak of, NUL bytes throughout
+		}
+		path := filepath.Join(dir, "big.bin")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		_, err := rules.ReadList(path)
+		if err == nil || !strings.Contains(err.Error(), "not a text file") {
+			t.Fatalf("err = %v, want a refusal", err)
+		}
+		if took := time.Since(start); took > 2*time.Second {
+			t.Errorf("refusing a 21 MB binary took %v", took)
+		}
+	})
+
+	// The error reaches the rule file's load error, positioned at file:.
+	path := filepath.Join(dir, "rules.yaml")
+	writeFile(t, dir, "rules.yaml", "lists:\n  banned: {file: utf16.txt}\nrules:\n  - {id: a, when: 'hasWord(text, lists.banned)', action: drop}\n")
+	_, err := rules.Load([]string{path})
+	if err == nil || !strings.Contains(err.Error(), `rules.yaml:2:18: list "banned": `+dir+`/utf16.txt: the file is UTF-16`) {
+		t.Errorf("Load: %v", err)
+	}
+}
+
+// TestBoundedRewriteCompiles: rewriting built-ins into their bounded twins
+// must not turn an expression that type-checks into a load error, whatever
+// the types of the arguments (strings, lists, unknown values of payload).
+func TestBoundedRewriteCompiles(t *testing.T) {
+	rs, err := rules.Load([]string{"testdata/bounded.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs.Rules) != 23 {
+		t.Errorf("%d rules, want 23", len(rs.Rules))
+	}
+}
+
+// TestLoadRefusesAliasBombs: aliases of aliases in tests: would expand
+// exponentially when the test runner re-encodes a case.
+func TestLoadRefusesAliasBombs(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("rules: []\ntests:\n  - name: laughs\n    message:\n      metadata:\n        l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n")
+	for i := 1; i < 7; i++ {
+		fmt.Fprintf(&b, "        l%d: &l%d [%s]\n", i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*l%d, ", i-1), 10), ", "))
+	}
+	b.WriteString("    expect: pass\n")
+	_, err := rules.Load([]string{writeFile(t, t.TempDir(), "rules.yaml", b.String())})
+	if err == nil || !strings.Contains(err.Error(), "aliases expand to") {
+		t.Errorf("Load: %v, want a refusal", err)
+	}
 }

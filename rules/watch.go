@@ -25,19 +25,50 @@ import (
 type Watcher struct {
 	fs       *fsnotify.Watcher
 	debounce time.Duration
+	maxWait  time.Duration
 
-	mu   sync.Mutex
-	dirs []string
+	mu      sync.Mutex
+	dirs    []string
+	ignored []string // absolute paths whose events do not count
 }
 
+// MaxWaitFactor bounds the debounce: a change is reported at the latest
+// MaxWaitFactor × debounce after the first event of a burst, even while
+// events keep coming (a busy log file beside the rules would otherwise
+// hold every change back until it fell quiet).
+const MaxWaitFactor = 4
+
 // NewWatcher returns a Watcher that waits for debounce of quiet before it
-// notifies.
+// notifies, and never longer than MaxWaitFactor × debounce after the
+// first event.
 func NewWatcher(debounce time.Duration) (*Watcher, error) {
 	fs, err := fsnotify.NewWatcher()
 	if err != nil {
 		return nil, err
 	}
-	return &Watcher{fs: fs, debounce: debounce}, nil
+	return &Watcher{fs: fs, debounce: debounce, maxWait: MaxWaitFactor * debounce}, nil
+}
+
+// Ignore makes events about paths not count: files in a watched directory
+// that the gateway itself writes, such as its decision log.
+func (w *Watcher) Ignore(paths ...string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, p := range paths {
+		if abs, err := filepath.Abs(p); err == nil {
+			w.ignored = append(w.ignored, abs)
+		}
+	}
+}
+
+func (w *Watcher) isIgnored(name string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.ignored) == 0 {
+		return false
+	}
+	abs, err := filepath.Abs(name)
+	return err == nil && slices.Contains(w.ignored, abs)
 }
 
 // Watch makes the watched directories those holding paths. A directory that
@@ -86,22 +117,35 @@ func (w *Watcher) Run(ctx context.Context, onChange func(), onError func(error))
 	defer w.fs.Close()
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
+	var first time.Time // of the burst being debounced; zero: none
 	for {
 		select {
 		case <-ctx.Done():
 			timer.Stop()
 			return
-		case _, ok := <-w.fs.Events:
+		case ev, ok := <-w.fs.Events:
 			if !ok {
 				return
 			}
-			timer.Reset(w.debounce)
+			if w.isIgnored(ev.Name) {
+				continue
+			}
+			now := time.Now()
+			if first.IsZero() {
+				first = now
+			}
+			wait := w.debounce
+			if left := w.maxWait - now.Sub(first); left < wait {
+				wait = max(left, 0)
+			}
+			timer.Reset(wait)
 		case err, ok := <-w.fs.Errors:
 			if !ok {
 				return
 			}
 			onError(err)
 		case <-timer.C:
+			first = time.Time{}
 			onChange()
 		}
 	}

@@ -74,6 +74,10 @@ type AuthConfig struct {
 type Limits struct {
 	// MaxBodyBytes is the largest body accepted; larger ones get 413.
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// EvaluationTimeout bounds the evaluation of one message (default
+	// 500ms, well inside CometChat's 2 s): past it the message gets the
+	// on_error answer and modgate_evaluation_timeouts_total counts it.
+	EvaluationTimeout Duration `yaml:"evaluation_timeout"`
 }
 
 // Timeouts of both listeners. Evaluation itself takes microseconds; these
@@ -134,6 +138,9 @@ const (
 	// (with admin_auth), not a default.
 	DefaultAdminListen  = "127.0.0.1:9090"
 	DefaultMaxBodyBytes = 1 << 20
+	// DefaultEvaluationTimeout leaves most of CometChat's 2-second budget
+	// for the network and a retry.
+	DefaultEvaluationTimeout = 500 * time.Millisecond
 )
 
 // Environment variables that override the config file.
@@ -204,6 +211,7 @@ func (c *Config) applyDefaults(getenv func(string) string) {
 	if c.Limits.MaxBodyBytes == 0 {
 		c.Limits.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	setDefault(&c.Limits.EvaluationTimeout, DefaultEvaluationTimeout)
 	if c.OnError == "" {
 		c.OnError = "pass"
 	}

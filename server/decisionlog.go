@@ -32,6 +32,16 @@ type decisionLog struct {
 	close       func() error
 }
 
+// file returns the file the decision log writes to, or "" when it writes
+// to stdout or stderr.
+func (c DecisionLogConfig) file() string {
+	switch c.Path {
+	case "", "stdout", "-", "stderr":
+		return ""
+	}
+	return c.Path
+}
+
 func openDecisionLog(c DecisionLogConfig) (*decisionLog, error) {
 	var w io.Writer
 	closeFn := func() error { return nil }

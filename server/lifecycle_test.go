@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -196,4 +197,74 @@ func TestShutdownFinishesRequestsInFlight(t *testing.T) {
 	if err := <-stopped; err != nil {
 		t.Errorf("Serve: %v", err)
 	}
+}
+
+// TestShutdownDelayDrainsKeepAliveClients: before the fix, the delay began
+// with SetKeepAlivesEnabled(false), which closes idle keep-alive
+// connections at once, and requests already on their way on them were
+// lost (8 within 2 ms of SIGTERM). Now, throughout the delay, keep-alive
+// clients are served, each answer saying Connection: close.
+func TestShutdownDelayDrainsKeepAliveClients(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	g := loadGateway(t, writeGateway(t, testRules,
+		"rules: [rules.yaml]\nreload: {watch: false}\ntimeouts: {shutdown: 5s, shutdown_delay: 1s}\n"), reg)
+	public, _, stopServing := serve(t, g)
+	url := public + "/webhooks/cometchat"
+
+	var answered, closing, failed atomic.Int64
+	var draining atomic.Bool
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			// One keep-alive connection per client, as CometChat's and
+			// most HTTP clients keep them.
+			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+			defer client.CloseIdleConnections()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				resp, err := client.Post(url, "application/json", strings.NewReader(message("before_message", "a scam")))
+				if err != nil {
+					failed.Add(1)
+					t.Errorf("a keep-alive request during the shutdown delay failed: %v", err)
+					return
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK || string(body) != dropped {
+					t.Errorf("answer during the delay: %d %s", resp.StatusCode, body)
+				}
+				answered.Add(1)
+				if draining.Load() && resp.Close {
+					closing.Add(1)
+				}
+			}
+		})
+	}
+	time.Sleep(200 * time.Millisecond)
+	stopped := make(chan error, 1)
+	go func() { stopped <- stopServing() }()
+	waitFor(t, "the drain to begin", func() bool { return readyz(t, g) == http.StatusServiceUnavailable })
+	draining.Store(true)
+	time.Sleep(600 * time.Millisecond) // inside the 1s delay
+	close(stop)
+	wg.Wait()
+	if err := <-stopped; err != nil {
+		t.Errorf("Serve: %v", err)
+	}
+	if failed.Load() > 0 || closing.Load() == 0 {
+		t.Errorf("%d requests failed and %d answers said Connection: close during the delay (of %d)", failed.Load(), closing.Load(), answered.Load())
+	}
+}
+
+// readyz asks the gateway's admin handler for /readyz.
+func readyz(t *testing.T, g interface{ AdminHandler() http.Handler }) int {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	g.AdminHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+	return rec.Code
 }

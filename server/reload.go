@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -59,6 +61,17 @@ func (g *Gateway) readConfig() (*Config, error) {
 // currentFingerprint hashes the config file, the rule files it resolves to
 // now and the list files of the rule set being served.
 func (g *Gateway) currentFingerprint() string {
+	var lists []string
+	if l := g.live.Load(); l != nil {
+		lists = l.rules.ListFiles
+	}
+	// The lists' hash comes last, after a newline: reload replaces it.
+	return g.filesFingerprint() + "\n" + rules.Fingerprint(lists)
+}
+
+// filesFingerprint hashes the config file and the rule files it resolves
+// to now.
+func (g *Gateway) filesFingerprint() string {
 	var paths []string
 	if g.cfg.Path != "" {
 		paths = append(paths, g.cfg.Path)
@@ -71,9 +84,6 @@ func (g *Gateway) currentFingerprint() string {
 	} else {
 		paths = append(paths, files...)
 	}
-	if l := g.live.Load(); l != nil {
-		paths = append(paths, l.rules.ListFiles...)
-	}
 	return rules.Fingerprint(paths) + problem
 }
 
@@ -82,7 +92,14 @@ func (g *Gateway) reload() (ReloadSummary, error) {
 	// Fingerprint before reading: a change made while loading then shows as
 	// a difference next time rather than being lost.
 	g.fingerprint = g.currentFingerprint()
+	var servedLists []string
+	if l := g.live.Load(); l != nil {
+		servedLists = l.rules.ListFiles
+	}
 	cfg, rs, onError, err := g.load()
+	if err == nil {
+		err = g.refuseEmpty(rs)
+	}
 	g.lastConfig = cfg
 	defer g.watch()
 	if err != nil {
@@ -103,15 +120,35 @@ func (g *Gateway) reload() (ReloadSummary, error) {
 	now := time.Now()
 	g.live.Store(&live{
 		rules:     rs,
-		engine:    engine.New(onError),
+		engine:    engine.New(onError, engine.WithTimeout(time.Duration(g.cfg.Limits.EvaluationTimeout))),
 		counters:  g.metrics.SetRules(infos),
 		errLogged: make([]atomic.Int64, len(rs.Rules)),
 	})
+	if !slices.Equal(servedLists, rs.ListFiles) {
+		// The fingerprint taken before loading left out the list files
+		// this rule set reads (all of them at start): take them in now,
+		// or the first unrelated event would look like a change.
+		files := g.fingerprint[:strings.LastIndexByte(g.fingerprint, '\n')]
+		g.fingerprint = files + "\n" + rules.Fingerprint(rs.ListFiles)
+	}
 	g.metrics.ReloadSucceeded(now)
 	g.noteReload(now, time.Since(start), nil)
 	s := ReloadSummary{Files: len(rs.Files), Rules: len(rs.Rules), Disabled: rs.Disabled, Lists: rs.Lists, Took: time.Since(start)}
 	g.log.Info("rules loaded", "files", s.Files, "rules", s.Rules, "disabled", s.Disabled, "lists", s.Lists, "took", s.Took.String())
 	return s, nil
+}
+
+// refuseEmpty refuses a rule set that would stop moderation by accident:
+// one with no enabled rule where rules were being served, unless every
+// file says rules: [] (SPEC §12). The files that emptied it are already
+// errors (an empty file is one); this catches the rest, every rule
+// disabled or a glob that now matches other files.
+func (g *Gateway) refuseEmpty(rs *rules.RuleSet) error {
+	prev := g.live.Load()
+	if prev == nil || len(prev.rules.Rules) == 0 || len(rs.Rules) > 0 || rs.EmptyOnPurpose {
+		return nil
+	}
+	return fmt.Errorf("refusing to reload: the new rule set has no enabled rule (%d served now); write rules: [] in every rule file if no moderation is intended", len(prev.rules.Rules))
 }
 
 // load does every fallible step of a reload. cfg is the config read, or the

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -93,7 +94,7 @@ func TestWatchReloadsOnChange(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(dir, "conf.d"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, filepath.Join(dir, "conf.d", "a.yaml"), "")
+	writeFile(t, filepath.Join(dir, "conf.d", "a.yaml"), "rules: []\n")
 	r := serveDir(t, filepath.Join(dir, "config.yaml"))
 
 	if got := r.answer(t, "alpha"); got != dropped {
@@ -255,5 +256,114 @@ func TestReloadUnderLoad(t *testing.T) {
 	wg.Wait()
 	if failed.Load() > 0 || sent.Load() == 0 {
 		t.Errorf("%d of %d requests failed across 20 reloads", failed.Load(), sent.Load())
+	}
+}
+
+// TestEmptiedRuleFileIsRefused is the editor that truncates a file before
+// writing it, and the operator who empties one: before the fix, a watching
+// gateway loaded "0 rules" and let every message through, with
+// last_reload_successful still 1.
+func TestEmptiedRuleFileIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.yaml"), filepath.Join(dir, "b.yaml")
+	writeFile(t, a, fmt.Sprintf(dropRule, "alpha"))
+	writeFile(t, b, "rules:\n  - {id: drop-beta, when: 'text contains \"beta\"', action: drop}\n")
+	writeFile(t, filepath.Join(dir, "config.yaml"), "rules: [a.yaml, b.yaml]\nreload: {debounce: 20ms}\n")
+	r := serveDir(t, filepath.Join(dir, "config.yaml"))
+
+	failures := r.reloads(t, "failure")
+	if err := os.Truncate(a, 0); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the emptied file to be refused", func() bool { return r.reloads(t, "failure") > failures })
+	for _, word := range []string{"alpha", "beta"} {
+		if got := r.answer(t, word); got != dropped {
+			t.Errorf("after emptying a.yaml, %s answered %s; the last good rules must serve", word, got)
+		}
+	}
+	if v := counterValue(t, r.reg, "modgate_rules_last_reload_successful", nil); v != 0 {
+		t.Errorf("last_reload_successful = %v after an emptied file", v)
+	}
+	if v := counterValue(t, r.reg, "modgate_rules_loaded", nil); v != 2 {
+		t.Errorf("modgate_rules_loaded = %v, want the 2 rules still served", v)
+	}
+	// The editor's write lands: served again.
+	writeFile(t, a, fmt.Sprintf(dropRule, "gamma"))
+	waitFor(t, "the written file", func() bool { return r.answer(t, "gamma") == dropped })
+}
+
+// TestReloadToNoRulesIsRefused: a reload that would leave no enabled rule
+// is refused unless every file says rules: [].
+func TestReloadToNoRulesIsRefused(t *testing.T) {
+	cfgPath := writeGateway(t, fmt.Sprintf(dropRule, "alpha"), "rules: [rules.yaml]\nreload: {watch: false}\n")
+	rulesPath := filepath.Join(filepath.Dir(cfgPath), "rules.yaml")
+	g := loadGateway(t, cfgPath, prometheus.NewRegistry())
+
+	writeFile(t, rulesPath, "rules:\n  - {id: drop-word, when: 'true', action: drop, enabled: false}\n")
+	_, err := g.Reload()
+	if err == nil || !strings.Contains(err.Error(), "no enabled rule") {
+		t.Fatalf("reload to every rule disabled: err = %v, want a refusal", err)
+	}
+	if n := len(g.RuleSet().Rules); n != 1 {
+		t.Errorf("rules served after the refusal: %d, want 1", n)
+	}
+	writeFile(t, rulesPath, "rules: []\n")
+	if _, err := g.Reload(); err != nil {
+		t.Errorf("reload to rules: [] (on purpose): %v", err)
+	}
+}
+
+// TestWatchNoSpuriousReload: before the fix, the fingerprint taken at start
+// left out the list files, so the first unrelated event in a watched
+// directory reloaded the rules; and the decision log beside the config
+// kept the debounce from ever ending.
+func TestWatchNoSpuriousReload(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "words.txt"), "alpha\n")
+	writeFile(t, filepath.Join(dir, "rules.yaml"), "lists:\n  words: {file: words.txt}\nrules:\n  - {id: drop-listed, when: 'hasWord(text, lists.words)', action: drop}\n")
+	writeFile(t, filepath.Join(dir, "config.yaml"), "rules: [rules.yaml]\nreload: {debounce: 20ms}\ndecision_log: {enabled: true, path: "+filepath.Join(dir, "decisions.jsonl")+"}\n")
+	r := serveDir(t, filepath.Join(dir, "config.yaml"))
+
+	writeFile(t, filepath.Join(dir, "notes.txt"), "unrelated")
+	for range 20 {
+		r.answer(t, "alpha") // a decision log line each
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if got := r.reloads(t, "success"); got != 1 {
+		t.Errorf("%v successful loads, want 1 (the start): an unrelated event reloaded the rules", got)
+	}
+	// A real change still reloads while the decision log keeps growing.
+	writeFile(t, filepath.Join(dir, "words.txt"), "beta\n")
+	waitFor(t, "the list edit", func() bool { return r.answer(t, "beta") == dropped })
+}
+
+// TestReloadOutlastingWriteTimeout: before the fix, POST /-/reload got an
+// empty reply when the reload took longer than timeouts.write.
+func TestReloadOutlastingWriteTimeout(t *testing.T) {
+	dir := t.TempDir()
+	var list strings.Builder
+	for i := range 300000 {
+		fmt.Fprintf(&list, "entry number %d\n", i)
+	}
+	writeFile(t, filepath.Join(dir, "big.txt"), list.String())
+	writeFile(t, filepath.Join(dir, "rules.yaml"), "lists:\n  big: {file: big.txt}\nrules:\n  - {id: big, when: 'hasWord(text, lists.big)', action: drop}\n")
+	writeFile(t, filepath.Join(dir, "config.yaml"), "rules: [rules.yaml]\nreload: {watch: false}\ntimeouts: {write: 50ms}\n")
+	g := loadGateway(t, filepath.Join(dir, "config.yaml"), prometheus.NewRegistry())
+	_, admin, stop := serve(t, g)
+	t.Cleanup(func() { _ = stop() })
+
+	start := time.Now()
+	resp, err := http.Post(admin+"/-/reload", "", nil)
+	if err != nil {
+		t.Fatalf("POST /-/reload: %v (after %v)", err, time.Since(start))
+	}
+	defer resp.Body.Close()
+	var body struct{ Status string }
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != 200 || body.Status != "success" {
+		t.Errorf("answer %d %+v (%v)", resp.StatusCode, body, err)
+	}
+	if took := time.Since(start); took < 50*time.Millisecond {
+		t.Logf("the reload took %v, less than the write timeout: the test proves nothing on this machine", took)
 	}
 }

@@ -76,6 +76,11 @@ type Gateway struct {
 	lastReload  atomic.Pointer[reloadStatus]
 	lastSuccess atomic.Pointer[time.Time]
 	stateStatus func() StateStatus // nil until a state store reports
+
+	// timeoutLog and rejectLog rate-limit the log lines of evaluation
+	// timeouts and of rejected requests.
+	timeoutLog logLimiter
+	rejectLog  [3]logLimiter // indexed like metrics.RejectReasons
 }
 
 // live is everything that changes together on reload. Once stored it is
@@ -210,6 +215,13 @@ func (g *Gateway) newAdmin() *echo.Echo {
 }
 
 func (g *Gateway) handleReload(c echo.Context) error {
+	// A reload can outlast timeouts.write (a large list, or another reload
+	// to wait for); the server would then drop the connection before the
+	// answer, and curl shows an empty reply. This answer has no write
+	// deadline; the reload itself is bounded by what it reads.
+	if err := http.NewResponseController(c.Response()).SetWriteDeadline(time.Time{}); err != nil {
+		g.log.Debug("cannot lift the write deadline of a reload", "err", err)
+	}
 	s, err := g.Reload()
 	if err != nil {
 		errs := rules.Errors(err)
@@ -286,7 +298,7 @@ func (g *Gateway) Serve(ctx context.Context, public, admin net.Listener) error {
 	sampling := make(chan struct{})
 	defer close(sampling)
 	go g.sampleRates(sampling)
-	servers := []*http.Server{newServer(g.public), newServer(g.admin)}
+	servers := []*http.Server{newServer(g.drain(g.public)), newServer(g.admin)}
 	listeners := []net.Listener{public, admin}
 	errc := make(chan error, len(servers))
 	for i, s := range servers {
@@ -302,9 +314,12 @@ func (g *Gateway) Serve(ctx context.Context, public, admin net.Listener) error {
 	g.log.Info("shutting down", "delay", time.Duration(t.ShutdownDelay).String(), "timeout", time.Duration(t.Shutdown).String())
 	g.shuttingDown.Store(true)
 	if err == nil && t.ShutdownDelay > 0 {
-		// Keep serving while the load balancer notices /readyz failing;
-		// each answer meanwhile closes its connection.
-		servers[0].SetKeepAlivesEnabled(false)
+		// Drain as Envoy does: keep serving, keep-alive connections
+		// included, while the load balancer notices /readyz failing; each
+		// answer meanwhile says Connection: close (see drain), so clients
+		// move to a new connection, elsewhere. Disabling keep-alives here
+		// instead would close idle connections at once, under the feet of
+		// requests already on their way.
 		time.Sleep(time.Duration(t.ShutdownDelay))
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), time.Duration(t.Shutdown))
@@ -329,12 +344,28 @@ func (g *Gateway) Serve(ctx context.Context, public, admin net.Listener) error {
 	return err
 }
 
+// drain wraps the public handler: once shutdown has begun, every answer
+// carries Connection: close, and net/http closes the connection after it.
+func (g *Gateway) drain(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if g.shuttingDown.Load() {
+			w.Header().Set("Connection", "close")
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
 // startWatching starts the file watcher that reloads the rules on change.
 // It stops when ctx is done.
 func (g *Gateway) startWatching(ctx context.Context) error {
 	w, err := rules.NewWatcher(time.Duration(g.cfg.Reload.Debounce))
 	if err != nil {
 		return err
+	}
+	if f := g.cfg.DecisionLog.file(); g.cfg.DecisionLog.Enabled && f != "" {
+		// The decision log may sit beside the config; its every line
+		// would otherwise count as a change.
+		w.Ignore(f)
 	}
 	g.reloadMu.Lock()
 	g.watcher = w

@@ -2,18 +2,23 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/modgate/modgate/engine"
+	"github.com/modgate/modgate/metrics"
 	"github.com/modgate/modgate/rules"
 	"github.com/modgate/modgate/server/cometchat"
 )
@@ -41,13 +46,12 @@ func (g *Gateway) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 				return next(c)
 			}
 		}
-		g.metrics.Rejected("unauthorized")
 		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Basic realm="modgate", charset="UTF-8"`)
 		msg := "missing Basic auth credentials"
 		if ok {
 			msg = "wrong username or password"
 		}
-		return echo.NewHTTPError(http.StatusUnauthorized, msg)
+		return g.reject(c.Request(), "unauthorized", http.StatusUnauthorized, msg)
 	}
 }
 
@@ -57,28 +61,47 @@ func (g *Gateway) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 func (g *Gateway) readBody(r *http.Request, buf []byte) ([]byte, error) {
 	limit := g.cfg.Limits.MaxBodyBytes
 	if r.ContentLength > limit {
-		return nil, g.tooLarge()
+		return nil, g.tooLarge(r)
 	}
 	b := bytes.NewBuffer(buf[:0])
 	if _, err := b.ReadFrom(io.LimitReader(r.Body, limit+1)); err != nil {
-		g.metrics.Rejected("bad_request")
-		return nil, echo.NewHTTPError(http.StatusBadRequest, "cannot read body: "+err.Error())
+		return nil, g.reject(r, "bad_request", http.StatusBadRequest, "cannot read body: "+err.Error())
 	}
 	if int64(b.Len()) > limit {
-		return nil, g.tooLarge()
+		return nil, g.tooLarge(r)
 	}
 	return b.Bytes(), nil
 }
 
-func (g *Gateway) tooLarge() error {
-	g.metrics.Rejected("too_large")
-	return echo.NewHTTPError(http.StatusRequestEntityTooLarge,
+func (g *Gateway) tooLarge(r *http.Request) error {
+	return g.reject(r, "too_large", http.StatusRequestEntityTooLarge,
 		"body is larger than limits.max_body_bytes ("+strconv.FormatInt(g.cfg.Limits.MaxBodyBytes, 10)+" bytes)")
 }
 
-func (g *Gateway) badRequest(err error) error {
-	g.metrics.Rejected("bad_request")
-	return echo.NewHTTPError(http.StatusBadRequest, err.Error())
+func (g *Gateway) badRequest(r *http.Request, err error) error {
+	return g.reject(r, "bad_request", http.StatusBadRequest, err.Error())
+}
+
+// maxLoggedError bounds the error text a rejection's log line carries:
+// the message the client got, which may quote a little of its body.
+const maxLoggedError = 200
+
+// reject counts a request refused for reason (one of
+// metrics.RejectReasons) and logs it, at most once a second per reason,
+// with the remote address and never the body: the alerts' runbooks send
+// operators to the log to find who sends them. It returns the client's
+// answer.
+func (g *Gateway) reject(r *http.Request, reason string, status int, msg string) error {
+	g.metrics.Rejected(reason)
+	if i := slices.Index(metrics.RejectReasons, reason); i >= 0 && i < len(g.rejectLog) && g.rejectLog[i].allow() {
+		logged := msg
+		if len(logged) > maxLoggedError {
+			logged = strings.ToValidUTF8(logged[:maxLoggedError], "") + "…"
+		}
+		g.log.Warn("request rejected", "reason", reason, "status", status, "path", r.URL.Path,
+			"remote", r.RemoteAddr, "error", logged)
+	}
+	return echo.NewHTTPError(status, msg)
 }
 
 // decodeFunc is one of the cometchat decoders.
@@ -95,7 +118,7 @@ func (g *Gateway) evaluate(c echo.Context, w *work, decode decodeFunc) error {
 	l := g.live.Load()
 	start := time.Now()
 	if err := decode(body, &w.env, l.rules.NeedsPayload); err != nil {
-		return g.badRequest(err)
+		return g.badRequest(c.Request(), err)
 	}
 	l.engine.Evaluate(c.Request().Context(), l.rules, &w.env, &w.res)
 	took := time.Since(start)
@@ -111,6 +134,9 @@ func (g *Gateway) record(l *live, env *rules.Env, res *engine.Result, took time.
 	}
 	if g.recent != nil {
 		g.recent.record(env, res)
+	}
+	if res.Stopped != nil {
+		g.stopped(env, res)
 	}
 	for _, r := range res.Matched {
 		l.counters.Match(r.Index)
@@ -128,6 +154,25 @@ func (g *Gateway) record(l *live, env *rules.Env, res *engine.Result, took time.
 				"trigger", env.Trigger)
 			g.log.Debug("rule failure detail", "rule", e.Rule.ID, "err", e.Err)
 		}
+	}
+}
+
+// stopped counts and logs an evaluation that did not run every rule: it
+// passed limits.evaluation_timeout, or the client went away. The log names
+// the rule that was running, at most once a second.
+func (g *Gateway) stopped(env *rules.Env, res *engine.Result) {
+	attrs := []any{"trigger", env.Trigger}
+	if r := res.StoppedAt; r != nil {
+		attrs = append(attrs, "rule", r.ID, "file", r.File, "line", r.Line)
+	}
+	if !errors.Is(res.Stopped, context.DeadlineExceeded) {
+		g.log.Debug("client went away during evaluation", attrs...)
+		return
+	}
+	g.metrics.EvaluationTimedOut()
+	if g.timeoutLog.allow() {
+		attrs = append(attrs, "timeout", time.Duration(g.cfg.Limits.EvaluationTimeout).String(), "verdict", res.Verdict.String())
+		g.log.Warn("evaluation timed out", attrs...)
 	}
 }
 
@@ -195,8 +240,7 @@ func (g *Gateway) handleModeration(c echo.Context) error {
 	case "tag":
 		matchTag = true
 	default:
-		g.metrics.Rejected("bad_request")
-		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("match must be drop or tag, got %q", m))
+		return g.reject(c.Request(), "bad_request", http.StatusBadRequest, fmt.Sprintf("match must be drop or tag, got %q", m))
 	}
 	if err := g.evaluate(c, w, cometchat.DecodeModeration); err != nil {
 		return err

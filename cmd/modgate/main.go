@@ -29,6 +29,20 @@ import (
 // version is stamped at build time: -ldflags "-X main.version=v1.2.3".
 var version = ""
 
+// hupSignals receives SIGHUP from the moment the process starts, before
+// main runs: SIGHUP's default action ends the process, and a start that
+// loads a large list takes seconds, during which a reload signal (a
+// ConfigMap watcher, logrotate, an impatient operator) would kill it
+// without a word. A SIGHUP that arrives while serve starts is kept and
+// handled, as a reload, once the gateway runs.
+var hupSignals = notifyHUP()
+
+func notifyHUP() chan os.Signal {
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, syscall.SIGHUP)
+	return c
+}
+
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, os.Getenv))
 }
@@ -124,13 +138,10 @@ func serve(args []string, stderr io.Writer, getenv func(string) string) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 	go func() {
 		for {
 			select {
-			case <-hup:
+			case <-hupSignals:
 				logger.Info("reloading on SIGHUP")
 				_, _ = g.Reload() // Reload logs its outcome
 			case <-ctx.Done():

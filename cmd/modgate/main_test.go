@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -305,4 +306,68 @@ rules:
 			}
 		})
 	}
+}
+
+// TestSIGHUPDuringSlowStart: a start that loads a large list takes
+// seconds. Before the fix, a SIGHUP in that window killed the process
+// silently (the signal's default action; here it would end the test
+// binary). Now the signal is caught from the start and handled as a reload
+// once the gateway runs.
+func TestSIGHUPDuringSlowStart(t *testing.T) {
+	dir := t.TempDir()
+	var list strings.Builder
+	for i := range 300000 {
+		fmt.Fprintf(&list, "entry number %d\n", i)
+	}
+	write(t, filepath.Join(dir, "big.txt"), list.String())
+	write(t, filepath.Join(dir, "rules.yaml"), "lists:\n  big: {file: big.txt}\nrules:\n  - {id: big, when: 'hasWord(text, lists.big)', action: drop}\n")
+	pub, adm := freeAddr(t), freeAddr(t)
+	write(t, filepath.Join(dir, "config.yaml"), fmt.Sprintf("listen: %s\nadmin_listen: %s\nrules: [rules.yaml]\nreload: {watch: false}\nlog: {level: info}\n", pub, adm))
+	done := make(chan int, 1)
+	stderr := &lockedBuffer{}
+	go func() {
+		done <- run([]string{"serve", "--config", filepath.Join(dir, "config.yaml")}, io.Discard, stderr, noEnv)
+	}()
+	// While the list loads and its matcher is built.
+	time.Sleep(20 * time.Millisecond)
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitReady(t, "http://"+adm+"/readyz")
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(stderr.String(), "reloading on SIGHUP") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the SIGHUP sent during start was not handled once running; log:\n%s", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("serve exited %d; log:\n%s", code, stderr.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop on SIGTERM")
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for a logger and a reader at once.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

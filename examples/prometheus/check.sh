@@ -97,6 +97,28 @@ tests:
         alertname: ModgateReloadFailing
         exp_alerts:
           - exp_labels: {severity: warning, job: modgate, instance: "a:9090"}
+  - name: a rule count falling by more than half alerts, a steady one does not
+    interval: 1m
+    input_series:
+      - {series: 'modgate_rules_loaded{job="modgate",instance="a:9090"}', values: '40x20 3x30'}
+      - {series: 'modgate_rules_loaded{job="modgate",instance="b:9090"}', values: '40x50'}
+    alert_rule_test:
+      - {eval_time: 20m, alertname: ModgateRulesDropped, exp_alerts: []}
+      - eval_time: 30m
+        alertname: ModgateRulesDropped
+        exp_alerts:
+          - exp_labels: {severity: warning, job: modgate, instance: "a:9090"}
+  - name: evaluation timeouts for 10m
+    interval: 1m
+    input_series:
+      - {series: 'modgate_evaluation_timeouts_total{job="modgate",instance="a:9090"}', values: '0+3x30'}
+      - {series: 'modgate_evaluation_timeouts_total{job="modgate",instance="b:9090"}', values: '0x30'}
+    alert_rule_test:
+      - {eval_time: 5m, alertname: ModgateEvaluationTimeouts, exp_alerts: []}
+      - eval_time: 20m
+        alertname: ModgateEvaluationTimeouts
+        exp_alerts:
+          - exp_labels: {severity: warning, job: modgate, instance: "a:9090"}
   - name: a target down for 5m
     interval: 1m
     input_series:

@@ -22,6 +22,11 @@ func TestRun(t *testing.T) {
 			want:  ruletest.Summary{Passed: 9},
 		},
 		{
+			name:  "anchors, aliases and merge keys work in tests",
+			files: []string{"testdata/anchors.yaml"},
+			want:  ruletest.Summary{Passed: 4},
+		},
+		{
 			name:  "a tests-only file runs against its rules_files",
 			files: []string{"testdata/tests-only.yaml"},
 			want:  ruletest.Summary{Passed: 1},
