@@ -88,15 +88,16 @@ func ExampleEmojiCount() {
 }
 
 func ExampleMatcher() {
-	banned := textfn.NewMatcher([]string{"jerk", "free crypto", "JERK", " "})
+	banned := textfn.NewMatcher([]string{"jerk", "free crypto", "JERK", " ", "!jerky"})
 	fmt.Println(banned.Len())
-	for _, msg := range []string{"what a JERK!", "get FREE, crypto now", "beef jerky", "ј3rk"} {
+	for _, msg := range []string{"what a JERK!", "get FREE, crypto now", "beef jerky", "ј3rk", "jerrrks"} {
 		fmt.Println(banned.HasWord(msg), banned.HasWord(textfn.Normalize(msg)), banned.Mask(msg))
 	}
 	// Output:
-	// 2
+	// 3
 	// true true what a ****!
 	// true true get ************ now
 	// false false beef jerky
 	// false true ј3rk
+	// true true *******
 }

@@ -1,0 +1,231 @@
+package textfn
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// Masked letters: "f*ck", "sh#t", "n**ga", "mother******". A word of
+// letters and mask characters is compared with the single-word entries of
+// the list, each mask character standing for one letter. It matches when
+// enough of it shows (at least two letters, and no more masked letters than
+// shown ones plus one), it fits an entry (with the inflections of word
+// entries, or as the start of a word* entry), and it fits no exception.
+
+const maskRune = -1
+
+// maskInner may hide a letter inside a word; maskTrail also at its end.
+const (
+	maskInner = "*#%-_.?^~+&!"
+	maskTrail = "*#"
+)
+
+type maskKey struct {
+	first rune
+	n     int32
+}
+
+// maskIndex holds the single-word roots of a list, folded to lower case,
+// by first letter and length.
+type maskIndex struct {
+	roots  [][]rune
+	word   map[maskKey][]int32
+	prefix map[rune][]int32
+	// maxPrefix is the length of the longest prefix root.
+	maxPrefix int
+}
+
+func newMaskIndex(entries []Entry) *maskIndex {
+	x := &maskIndex{roots: make([][]rune, len(entries)), word: map[maskKey][]int32{}, prefix: map[rune][]int32{}}
+	n := 0
+	for i, e := range entries {
+		var root []rune
+		ok := true
+		for _, r := range e.Root {
+			r = foldCase(r)
+			if !isWordRune(r) || isMark(r) {
+				ok = false
+				break
+			}
+			root = append(root, r)
+		}
+		if !ok || len(root) < 3 {
+			continue
+		}
+		x.roots[i] = root
+		n++
+		// An infix root is indexed as a word: "f*ck" reads as the root of
+		// *fuck*, as it does in "f*cking".
+		if e.Kind == KindPrefix {
+			x.prefix[root[0]] = append(x.prefix[root[0]], int32(i))
+			continue
+		}
+		k := maskKey{root[0], int32(len(root))}
+		x.word[k] = append(x.word[k], int32(i))
+	}
+	if n == 0 {
+		return nil
+	}
+	return x
+}
+
+func (x *maskIndex) bytes() int {
+	if x == nil {
+		return 0
+	}
+	n := 24 * len(x.roots)
+	for _, r := range x.roots {
+		n += 4 * len(r)
+	}
+	return n + 4*len(x.roots) + 48*(len(x.word)+len(x.prefix))
+}
+
+// scan finds the masked words of s and reports those that fit an entry.
+func (x *maskIndex) scan(s string, b *scratch, entries []Entry, add func(entry int32, from, to int)) {
+	if !strings.ContainsAny(s, maskInner) {
+		return
+	}
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !isWordRune(foldCase(r)) {
+			i += size
+			continue
+		}
+		// A token: word runes and mask characters, from a word rune on.
+		from := i
+		b.pat = b.pat[:0]
+		ends := b.ends[:0]
+		for i < len(s) {
+			r, size = utf8.DecodeRuneInString(s[i:])
+			f := foldCase(r)
+			switch {
+			case isWordRune(f):
+				b.pat = append(b.pat, f)
+			case r < utf8.RuneSelf && strings.IndexByte(maskInner, byte(r)) >= 0:
+				b.pat = append(b.pat, maskRune)
+			default:
+				goto done
+			}
+			i += size
+			ends = append(ends, i)
+		}
+	done:
+		b.ends = ends
+		// Mask characters at the end are punctuation, but for * and #.
+		k := len(b.pat)
+		for k > 0 && b.pat[k-1] == maskRune {
+			c := s[ends[k-1]-1]
+			if c != '*' && c != '#' {
+				k--
+				continue
+			}
+			break
+		}
+		if k == 0 {
+			continue
+		}
+		pat := b.pat[:k]
+		to := ends[k-1]
+		shown, hidden := 0, 0
+		for _, c := range pat {
+			if c == maskRune {
+				hidden++
+			} else {
+				shown++
+			}
+		}
+		if hidden == 0 || shown < 2 || hidden > shown+1 || isMark(pat[0]) {
+			continue
+		}
+		found, except := int32(-1), false
+		x.fits(pat, func(e int32) bool {
+			if entries[e].Except {
+				except = true
+				return false
+			}
+			if found < 0 {
+				found = e
+			}
+			return true
+		})
+		if found >= 0 && !except {
+			add(found, from, to)
+		}
+	}
+}
+
+// fits calls f with every entry pat fits, until f returns false.
+func (x *maskIndex) fits(pat []rune, f func(int32) bool) {
+	n := len(pat)
+	for l := max(3, n-4); l <= n+1; l++ {
+		for _, e := range x.word[maskKey{pat[0], int32(l)}] {
+			if fitsWord(pat, x.roots[e]) && !f(e) {
+				return
+			}
+		}
+	}
+	for _, e := range x.prefix[pat[0]] {
+		if root := x.roots[e]; len(root) <= n && fitsAt(pat, root) && !f(e) {
+			return
+		}
+	}
+}
+
+func fitsAt(pat, root []rune) bool {
+	for j, c := range root {
+		if p := pat[j]; p != maskRune && p != c {
+			return false
+		}
+	}
+	return true
+}
+
+// fitsWord reports whether pat is root, or root inflected.
+func fitsWord(pat, root []rune) bool {
+	if len(pat) < len(root)-1 {
+		return false
+	}
+	last := root[len(root)-1]
+	for _, e := range endings {
+		if fitsForm(pat, root, 0, e) ||
+			e != "" && last < utf8.RuneSelf && isConsonant(byte(last)) && fitsForm(pat, root, last, e) {
+			return true
+		}
+	}
+	if last == 'e' {
+		for _, e := range eEndings {
+			if e[0] != 'e' && fitsForm(pat, root[:len(root)-1], 0, e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// fitsForm reports whether pat is root, then double (if not 0), then ending.
+func fitsForm(pat, root []rune, double rune, ending string) bool {
+	n := len(root) + len(ending)
+	if double != 0 {
+		n++
+	}
+	if n != len(pat) || !fitsAt(pat, root) {
+		return false
+	}
+	k := len(root)
+	if double != 0 {
+		if p := pat[k]; p != maskRune && p != double {
+			return false
+		}
+		k++
+	}
+	for j := 0; j < len(ending); j++ {
+		if p := pat[k+j]; p != maskRune && p != rune(ending[j]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isConsonant(c byte) bool {
+	return 'a' <= c && c <= 'z' && strings.IndexByte("aeiou", c) < 0
+}
