@@ -61,6 +61,10 @@ var functions = slices.Concat(
 	memoFunction("domains", textfn.Domains),
 	memoFunction("emails", textfn.Emails),
 	memoFunction("phones", textfn.Phones),
+	// SPEC §11: the built-in English dataset, with every tolerance.
+	memoFunction("profane", textfn.Profane),
+	memoFunction("profanities", textfn.Profanities),
+	memoFunction("censor", textfn.Censor),
 	[]expr.Option{
 		expr.Function("hasWord",
 			func(p ...any) (any, error) { return listArg(p[1]).HasWord(p[0].(string)), nil },

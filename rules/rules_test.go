@@ -124,6 +124,15 @@ func TestLoadBad(t *testing.T) {
 			`lists.bad.yaml:7:19: rule "bare": when: lists must be used as lists.NAME`,
 			`lists.bad.yaml:10:31: rule "dynamic": when: lists must be named in the expression (lists.NAME)`,
 		}},
+		{"entries.bad.yaml", []string{
+			`entries.bad.txt:3:1: list "banned": entry "**": empty root`,
+			`entries.bad.txt:4:1: list "banned": entry "!": "!" needs a word after it ("!cockpit")`,
+			`entries.bad.txt:6:1: list "banned": entry "*ab*": too short to be safe (a * entry needs at least 3 letters)`,
+			`entries.bad.txt:7:1: list "banned": entry "*leading": a leading * needs a trailing one (*word* matches anywhere)`,
+			`entries.bad.txt:8:1: list "banned": entry "!": "!" needs a word after it ("!cockpit")`,
+			`entries.bad.yaml:3:16: list "inline": entry "*a*": too short to be safe (a * entry needs at least 3 letters)`,
+			`entries.bad.yaml:3:23: list "inline": entry "!": "!" needs a word after it ("!cockpit")`,
+		}},
 		{"shape.bad.yaml", []string{
 			`shape.bad.yaml:2:3: rules must be a list, got a mapping`,
 		}},

@@ -75,18 +75,18 @@ func ParseEntry(s string) (Entry, error) {
 	case trail:
 		e.Kind, s = KindPrefix, s[:len(s)-1]
 	case lead:
-		return Entry{}, fmt.Errorf("%q: a leading * needs a trailing one (*word* matches anywhere)", s)
+		return Entry{}, errors.New("a leading * needs a trailing one (*word* matches anywhere)")
 	}
 	s = strings.TrimFunc(s, isSpace)
 	if e.Kind != KindWord {
 		if s == "" || strings.Trim(s, "*") == "" {
-			return Entry{}, fmt.Errorf("%q: empty root", e.String()+s)
+			return Entry{}, errors.New("empty root")
 		}
 		if strings.HasPrefix(s, "*") || strings.HasSuffix(s, "*") {
-			return Entry{}, fmt.Errorf("%q: one * at each end at most", s)
+			return Entry{}, errors.New("one * at each end at most")
 		}
 		if mode, _ := entryMode(s); mode != modeWord {
-			return Entry{}, fmt.Errorf("%q: the root of a * entry must be letters, digits and spaces", s)
+			return Entry{}, errors.New("the root of a * entry must be letters, digits and spaces")
 		}
 		letters := 0
 		for _, r := range s {
@@ -95,8 +95,7 @@ func ParseEntry(s string) (Entry, error) {
 			}
 		}
 		if letters < minWildRoot {
-			e.Root = s
-			return Entry{}, fmt.Errorf("%q: too short to be safe (a * entry needs at least %d letters)", e.String(), minWildRoot)
+			return Entry{}, fmt.Errorf("too short to be safe (a * entry needs at least %d letters)", minWildRoot)
 		}
 	}
 	if s == "" {
