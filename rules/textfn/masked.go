@@ -31,8 +31,10 @@ type maskIndex struct {
 	roots  [][]rune
 	word   map[maskKey][]int32
 	prefix map[rune][]int32
-	// maxPrefix is the length of the longest prefix root.
-	maxPrefix int
+	// infix holds the *word* entries, tried at every offset of a masked
+	// word ("bullsh*t"). Lists have few of them; a masked word costs a
+	// comparison with each.
+	infix []int32
 }
 
 func newMaskIndex(entries []Entry) *maskIndex {
@@ -56,6 +58,9 @@ func newMaskIndex(entries []Entry) *maskIndex {
 		n++
 		// An infix root is indexed as a word: "f*ck" reads as the root of
 		// *fuck*, as it does in "f*cking".
+		if e.Kind == KindInfix {
+			x.infix = append(x.infix, int32(i))
+		}
 		if e.Kind == KindPrefix {
 			x.prefix[root[0]] = append(x.prefix[root[0]], int32(i))
 			continue
@@ -167,6 +172,24 @@ func (x *maskIndex) fits(pat []rune, f func(int32) bool) {
 	for _, e := range x.prefix[pat[0]] {
 		if root := x.roots[e]; len(root) <= n && fitsAt(pat, root) && !f(e) {
 			return
+		}
+	}
+	for _, e := range x.infix {
+		root := x.roots[e]
+		for off := 1; off+len(root) <= n; off++ {
+			w := pat[off : off+len(root)]
+			shown := 0
+			for _, c := range w {
+				if c != maskRune {
+					shown++
+				}
+			}
+			if 2*shown >= len(w) && fitsAt(w, root) {
+				if !f(e) {
+					return
+				}
+				break
+			}
 		}
 	}
 }

@@ -39,6 +39,7 @@ const (
 	fEnd    = 1 << iota // a word entry: the word must end here, or after an inflection
 	fEDrop              // the key lacks the root's final "e" (rape: raping, raped)
 	fExcept             // an exception
+	fExact              // a word entry without inflections (exceptions: "!bitche" is not "!bitches")
 )
 
 // reqPair says that the letter at key offset off repeats at least n times
@@ -121,6 +122,10 @@ func newMatcher(entries []Entry) *Matcher {
 		switch e.Kind {
 		case KindWord:
 			r.flags |= fEnd
+			if e.Except {
+				r.flags |= fExact
+				break
+			}
 			// A single final e goes, so that raping and raped follow rape.
 			if n := len(k); n >= 3 && k[n-1] == 'e' && cnt[n-1] == 1 && isASCIILetter(k[n-2]) && isASCIILetter(k[n-3]) {
 				k, cnt = k[:n-1], cnt[:n-1]

@@ -138,7 +138,10 @@ func (t *refTable) check(r *ref, text []byte, cnt []uint8, st, en int) (int, boo
 		return en, true
 	}
 	list := endings
-	if r.flags&fEDrop != 0 {
+	switch {
+	case r.flags&fExact != 0:
+		list = endings[:1]
+	case r.flags&fEDrop != 0:
 		list = eEndings
 	}
 	rest := text[en:]
@@ -156,7 +159,7 @@ func (t *refTable) check(r *ref, text []byte, cnt []uint8, st, en int) (int, boo
 
 // run feeds text through a and reports each checked match. It stops when
 // f returns false, and then returns false.
-func run(a *automaton, t *refTable, text []byte, cnt []uint8, f func(r *ref, st, en int) bool) bool {
+func run(a *automaton, t *refTable, text []byte, cnt []uint8, f func(r *ref, st, keyEnd, en int) bool) bool {
 	v := int32(0)
 	for i, c := range text {
 		v = a.next(v, c)
@@ -164,7 +167,7 @@ func run(a *automaton, t *refTable, text []byte, cnt []uint8, f func(r *ref, st,
 			st := i + 1 - int(a.depth[o])
 			refs := t.of(o)
 			for k := range refs {
-				if en, ok := t.check(&refs[k], text, cnt, st, i+1); ok && !f(&refs[k], st, en) {
+				if en, ok := t.check(&refs[k], text, cnt, st, i+1); ok && !f(&refs[k], st, i+1, en) {
 					return false
 				}
 			}
@@ -247,8 +250,13 @@ func (m *Matcher) scan(s string, b *scratch, first bool, f func(hit) bool) {
 			stop = true
 		}
 	}
-	onStream := func(text []byte, pos []int32) func(r *ref, st, en int) bool {
-		return func(r *ref, st, en int) bool {
+	onStream := func(text []byte, pos []int32, split int) func(r *ref, st, keyEnd, en int) bool {
+		return func(r *ref, st, keyEnd, en int) bool {
+			if split > 0 && (st >= split || keyEnd <= split) {
+				// A join counts only where the entry's root spans both
+				// pieces: "tit in" is not "titin".
+				return true
+			}
 			if from, to, ok := spanOf(s, text, pos, st, en); ok {
 				add(r.entry, from, to)
 			}
@@ -258,7 +266,7 @@ func (m *Matcher) scan(s string, b *scratch, first bool, f func(hit) bool) {
 	if m.word != nil {
 		b.cnt, b.wordPos = b.cnt[:0], b.wordPos[:0]
 		b.word = appendWordStream(b.word[:0], &b.cnt, &b.wordPos, s)
-		run(m.word, &m.wordRef, b.word, b.cnt, onStream(b.word, b.wordPos))
+		run(m.word, &m.wordRef, b.word, b.cnt, onStream(b.word, b.wordPos, 0))
 		if !stop {
 			m.joins(s, b, onStream)
 		}
@@ -266,7 +274,7 @@ func (m *Matcher) scan(s string, b *scratch, first bool, f func(hit) bool) {
 	if m.lit != nil && !stop {
 		b.litPos = b.litPos[:0]
 		b.lit = appendStream(b.lit[:0], &b.litPos, s, modeLit)
-		run(m.lit, &m.litRef, b.lit, nil, onStream(b.lit, b.litPos))
+		run(m.lit, &m.litRef, b.lit, nil, onStream(b.lit, b.litPos, 0))
 	}
 	if m.masked != nil && !stop {
 		m.masked.scan(s, b, m.entries, add)
@@ -291,7 +299,7 @@ func (m *Matcher) scan(s string, b *scratch, first bool, f func(hit) bool) {
 // joins matches words split unevenly ("fu ck", "bit ch"): two neighbouring
 // words of letters, separated by spaces or one joiner, one of them a short
 // fragment that is not an English word, are read as one.
-func (m *Matcher) joins(s string, b *scratch, onStream func([]byte, []int32) func(*ref, int, int) bool) {
+func (m *Matcher) joins(s string, b *scratch, onStream func([]byte, []int32, int) func(*ref, int, int, int) bool) {
 	text, pos := b.word, b.wordPos
 	prevFrom, prevTo, prevFrag, prevOK := 0, 0, false, false
 	from := 0
@@ -307,9 +315,13 @@ func (m *Matcher) joins(s string, b *scratch, onStream func([]byte, []int32) fun
 				b.join, b.joinCnt, b.joinPos = b.join[:0], b.joinCnt[:0], b.joinPos[:0]
 				ws := wordStreamer{dst: b.join, cnt: &b.joinCnt, pos: &b.joinPos}
 				ws.add(s[prevFrom:prevTo], prevFrom)
+				split := len(ws.dst)
 				ws.add(w, from)
+				if len(ws.dst) == split {
+					split-- // the second piece began with the first's last letter, squeezed into it
+				}
 				b.join = ws.finish(to)
-				if !run(m.word, &m.wordRef, b.join, b.joinCnt, onStream(b.join, b.joinPos)) {
+				if !run(m.word, &m.wordRef, b.join, b.joinCnt, onStream(b.join, b.joinPos, split)) {
 					return
 				}
 			}
