@@ -30,7 +30,7 @@ type list struct {
 	// reported is set once the list's malformed entries have been reported,
 	// so that a list used by ten rules is reported once.
 	reported bool
-	matcher *textfn.Matcher
+	matcher  *textfn.Matcher
 	// normalized matches normalized text: the entries passed through
 	// normalize, so that hasWord(normalize(text), lists.banned) finds
 	// "jérk" in a list that says jérk. Built on first use.
