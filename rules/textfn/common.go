@@ -6,6 +6,31 @@ package textfn
 // names and abbreviations are here too ("al", "ed", "ok").
 var commonWords = map[string]struct{}{}
 
+// commonBits holds commonWords as a bit set over short ASCII words, which
+// isFragment asks about for nearly every short word of every message.
+var commonBits [27*27*27/64 + 1]uint64
+
+// shortIndex numbers the words of one to three ASCII letters, ignoring
+// case; ok is false for anything else.
+func shortIndex(w string) (int, bool) {
+	if len(w) == 0 || len(w) > 3 {
+		return 0, false
+	}
+	k := 0
+	for i := 0; i < 3; i++ {
+		d := 0
+		if i < len(w) {
+			c := w[i] | 0x20
+			if c < 'a' || c > 'z' {
+				return 0, false
+			}
+			d = int(c-'a') + 1
+		}
+		k = k*27 + d
+	}
+	return k, true
+}
+
 func init() {
 	for _, w := range []string{
 		"a", "i", "o", "u", "x", "y",
@@ -48,5 +73,8 @@ func init() {
 		"pat", "ray", "rob", "ron", "roy", "sam", "sue", "tim", "tom", "amy", "ana", "bob", "eve",
 	} {
 		commonWords[w] = struct{}{}
+		if k, ok := shortIndex(w); ok {
+			commonBits[k/64] |= 1 << (k % 64)
+		}
 	}
 }

@@ -86,8 +86,9 @@ func (x *maskIndex) bytes() int {
 }
 
 // scan finds the masked words of s and reports those that fit an entry.
-func (x *maskIndex) scan(s string, b *scratch, entries []Entry, add func(entry int32, from, to int)) {
-	if !strings.ContainsAny(s, maskInner) {
+func (x *maskIndex) scan(sc *scanner) {
+	s, b, entries := sc.s, sc.b, sc.m.entries
+	if !hasMask(s) {
 		return
 	}
 	for i := 0; i < len(s); {
@@ -154,9 +155,41 @@ func (x *maskIndex) scan(s string, b *scratch, entries []Entry, add func(entry i
 			return true
 		})
 		if found >= 0 && !except {
-			add(found, from, to)
+			sc.found(found, from, to)
+			if sc.stop {
+				return
+			}
 		}
 	}
+}
+
+// hasMask reports whether s may have a masked word: a mask character right
+// after a letter or digit, followed by one too or itself a * or #. Most
+// messages have none, and cost no more than this look.
+func hasMask(s string) bool {
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if !isMaskByte[c] || !wordByte(s[i-1]) {
+			continue
+		}
+		if c == '*' || c == '#' || i+1 < len(s) && (wordByte(s[i+1]) || isMaskByte[s[i+1]]) {
+			return true
+		}
+	}
+	return false
+}
+
+var isMaskByte = func() (t [256]bool) {
+	for i := 0; i < len(maskInner); i++ {
+		t[maskInner[i]] = true
+	}
+	return t
+}()
+
+// wordByte reports whether c may be part of a letter or digit: ASCII ones,
+// and any byte of a non-ASCII rune (checked properly later).
+func wordByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c >= utf8.RuneSelf
 }
 
 // fits calls f with every entry pat fits, until f returns false.

@@ -95,6 +95,10 @@ func newMatcher(entries []Entry) *Matcher {
 		}
 		id := string(appendStream([]byte{byte(e.Kind), boolByte(e.Except)}, nil, e.Root, mode))
 		if _, dup := seen[id]; dup {
+			if !e.Except && e.sub != "" {
+				// " ass" and "ass" are one entry, but not one substring.
+				subs = append(subs, appendStream(nil, nil, e.sub, modeSub))
+			}
 			continue
 		}
 		seen[id] = struct{}{}
@@ -115,8 +119,8 @@ func newMatcher(entries []Entry) *Matcher {
 			lits = append(lits, keyed{appendStream(nil, nil, e.Root, modeLit), ref{entry: idx, flags: flags, reqAt: -1}})
 			continue
 		}
-		cnt = cnt[:0]
-		k := appendWordStream(nil, &cnt, nil, e.Root)
+		var k []byte
+		k, cnt, _ = appendWordStream(nil, cnt[:0], nil, e.Root)
 		k, cnt = k[:len(k)-1], cnt[:len(cnt)-1] // the final markEnd
 		r := ref{entry: idx, flags: flags, reqAt: int32(len(wreq))}
 		switch e.Kind {
@@ -230,12 +234,8 @@ func (m *Matcher) HasWord(s string) bool {
 	}
 	b := getScratch()
 	defer putScratch(b)
-	found := false
-	m.scan(s, b, !m.except, func(h hit) bool {
-		found = true
-		return false
-	})
-	return found
+	m.scan(s, b, true)
+	return len(b.hits) > 0
 }
 
 // Matches returns the roots of the entries found in s (exceptions aside),
@@ -247,11 +247,8 @@ func (m *Matcher) Matches(s string) []string {
 	}
 	b := getScratch()
 	defer putScratch(b)
-	var hs []hit
-	m.scan(s, b, false, func(h hit) bool {
-		hs = append(hs, h)
-		return true
-	})
+	m.scan(s, b, false)
+	hs := b.hits
 	// One entry per stretch of text: where several entries match the same
 	// words ("f*ck" fits fuck and fvck), the longest match wins, then the
 	// entry listed first.
@@ -299,16 +296,16 @@ func (m *Matcher) Mask(s string) string {
 	}
 	b := getScratch()
 	defer putScratch(b)
-	var mask []bool
-	m.scan(s, b, false, func(h hit) bool {
-		if mask == nil {
-			mask = make([]bool, len(s))
-		}
+	m.scan(s, b, false)
+	if len(b.hits) == 0 {
+		return s
+	}
+	mask := make([]bool, len(s))
+	for _, h := range b.hits {
 		for i := h.start; i < h.end; i++ {
 			mask[i] = true
 		}
-		return true
-	})
+	}
 	return applyMask(s, mask)
 }
 

@@ -2,6 +2,7 @@ package textfn
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -12,11 +13,12 @@ import (
 // the same way, and a match must repeat each letter at least as often as the
 // entry does, so "asss" matches "ass" but "as" does not.
 
-// wordStreamer writes a squeezed word stream.
+// wordStreamer writes a squeezed word stream: the bytes, the count of each
+// byte's letter and the offset in the text of the rune each byte stands for.
 type wordStreamer struct {
 	dst    []byte
-	cnt    *[]uint8
-	pos    *[]int32
+	cnt    []uint8
+	pos    []int32
 	inWord bool
 	gap    bool // a run of separators is pending
 	gapAt  int
@@ -25,14 +27,10 @@ type wordStreamer struct {
 	lastAt int  // where its bytes start in dst
 }
 
-func (w *wordStreamer) emit(b byte, at int, n uint8) {
+func (w *wordStreamer) emit(b byte, at int) {
 	w.dst = append(w.dst, b)
-	if w.cnt != nil {
-		*w.cnt = append(*w.cnt, n)
-	}
-	if w.pos != nil {
-		*w.pos = append(*w.pos, int32(at))
-	}
+	w.cnt = append(w.cnt, 1)
+	w.pos = append(w.pos, int32(at))
 }
 
 // add streams s, whose offsets are counted from base. Consecutive calls
@@ -57,7 +55,7 @@ func (w *wordStreamer) add(s string, base int) {
 		i += size
 		if !word {
 			if w.inWord {
-				w.emit(markEnd, at, 1)
+				w.emit(markEnd, at)
 				w.inWord = false
 			}
 			if !w.gap {
@@ -67,50 +65,49 @@ func (w *wordStreamer) add(s string, base int) {
 		}
 		if w.gap {
 			if w.start {
-				w.emit(' ', w.gapAt, 1)
+				w.emit(' ', w.gapAt)
 			}
 			w.gap = false
 		}
 		w.start = true
 		if !w.inWord {
-			w.emit(markBegin, at, 1)
+			w.emit(markBegin, at)
 			w.inWord, w.last = true, -1
 		} else if r == w.last && (r < '0' || r > '9') {
-			if w.cnt != nil {
-				for k := w.lastAt; k < len(w.dst); k++ {
-					if (*w.cnt)[k] < 255 {
-						(*w.cnt)[k]++
-					}
+			for k := w.lastAt; k < len(w.dst); k++ {
+				if w.cnt[k] < 255 {
+					w.cnt[k]++
 				}
 			}
 			continue
 		}
 		w.last, w.lastAt = r, len(w.dst)
 		if r < utf8.RuneSelf {
-			w.emit(byte(r), at, 1)
+			w.emit(byte(r), at)
 			continue
 		}
 		var buf [utf8.UTFMax]byte
 		for _, x := range buf[:utf8.EncodeRune(buf[:], r)] {
-			w.emit(x, at, 1)
+			w.emit(x, at)
 		}
 	}
 }
 
-func (w *wordStreamer) finish(end int) []byte {
+func (w *wordStreamer) finish(end int) {
 	if w.inWord {
-		w.emit(markEnd, end, 1)
+		w.emit(markEnd, end)
+		w.inWord = false
 	}
-	return w.dst
 }
 
 // appendWordStream appends the squeezed word stream of s to dst, the count
-// of each byte's letter to *cnt and, if pos is not nil, the offset in s of
-// the rune each byte stands for to *pos.
-func appendWordStream(dst []byte, cnt *[]uint8, pos *[]int32, s string) []byte {
+// of each byte's letter to cnt and the offset in s of the rune each byte
+// stands for to pos.
+func appendWordStream(dst []byte, cnt []uint8, pos []int32, s string) ([]byte, []uint8, []int32) {
 	w := wordStreamer{dst: dst, cnt: cnt, pos: pos}
 	w.add(s, 0)
-	return w.finish(len(s))
+	w.finish(len(s))
+	return w.dst, w.cnt, w.pos
 }
 
 // hit is a match of entry in s[start:end].
@@ -157,23 +154,76 @@ func (t *refTable) check(r *ref, text []byte, cnt []uint8, st, en int) (int, boo
 	return 0, false
 }
 
-// run feeds text through a and reports each checked match. It stops when
-// f returns false, and then returns false.
-func run(a *automaton, t *refTable, text []byte, cnt []uint8, f func(r *ref, st, keyEnd, en int) bool) bool {
+// scanner is the state of one scan of a text: where its matches go.
+type scanner struct {
+	m     *Matcher
+	s     string
+	b     *scratch
+	first bool // one hit is enough and no exception can undo it
+	stop  bool
+}
+
+// found records that entry matches s[from:to].
+func (sc *scanner) found(entry int32, from, to int) {
+	e := &sc.m.entries[entry]
+	if e.Except {
+		from, to = wordAround(sc.s, from, to)
+		sc.b.exc = append(sc.b.exc, span{from, to})
+		return
+	}
+	if e.Kind != KindWord {
+		// A word* or *word* match stands for its whole word.
+		from, to = wordAround(sc.s, from, to)
+	}
+	sc.b.hits = append(sc.b.hits, hit{entry, int32(from), int32(to)})
+	if sc.first {
+		sc.stop = true
+	}
+}
+
+// run feeds a stream through automaton a and records each checked match.
+// With split > 0 the stream is two words joined, and only matches whose
+// root spans both count: "tit in" is not "titin".
+func (sc *scanner) run(a *automaton, t *refTable, text []byte, cnt []uint8, pos []int32, split int) {
 	v := int32(0)
+	denseOf, dense, fail, out := a.denseOf, a.dense, a.fail, a.out
 	for i, c := range text {
-		v = a.next(v, c)
-		for o := a.out[v]; o >= 0; o = a.out[a.fail[o]] {
+		for {
+			var n int32
+			if int(v) < len(denseOf) && denseOf[v] >= 0 {
+				n = dense[int(denseOf[v])<<8|int(c)]
+			} else {
+				n = a.child(v, c)
+			}
+			if n >= 0 {
+				v = n
+				break
+			}
+			if v == 0 {
+				break
+			}
+			v = fail[v]
+		}
+		for o := out[v]; o >= 0; o = out[fail[o]] {
 			st := i + 1 - int(a.depth[o])
+			if split > 0 && (st >= split || i+1 <= split) {
+				continue
+			}
 			refs := t.of(o)
 			for k := range refs {
-				if en, ok := t.check(&refs[k], text, cnt, st, i+1); ok && !f(&refs[k], st, i+1, en) {
-					return false
+				en, ok := t.check(&refs[k], text, cnt, st, i+1)
+				if !ok {
+					continue
+				}
+				if from, to, ok := spanOf(sc.s, text, pos, st, en); ok {
+					sc.found(refs[k].entry, from, to)
+					if sc.stop {
+						return
+					}
 				}
 			}
 		}
 	}
-	return true
 }
 
 // spanOf maps the stream bytes text[st:en] back to a span of s: pos holds
@@ -222,86 +272,54 @@ func wordAround(s string, start, end int) (int, int) {
 	return start, end
 }
 
-// scan finds the matches of m in s and calls f with each one that no
-// exception covers, until f returns false. With first, the caller wants to
-// know only whether there is a match.
-func (m *Matcher) scan(s string, b *scratch, first bool, f func(hit) bool) {
+// scan finds the matches of m in s and leaves in b.hits those that no
+// exception covers. With first, the caller wants to know only whether there
+// is one.
+func (m *Matcher) scan(s string, b *scratch, first bool) {
 	b.hits, b.exc = b.hits[:0], b.exc[:0]
-	stop := false
-	add := func(entry int32, from, to int) {
-		if stop {
-			return
-		}
-		if m.entries[entry].Except {
-			from, to = wordAround(s, from, to)
-			b.exc = append(b.exc, span{from, to})
-			return
-		}
-		if m.entries[entry].Kind != KindWord {
-			// A word* or *word* match stands for its whole word.
-			from, to = wordAround(s, from, to)
-		}
-		h := hit{entry, int32(from), int32(to)}
-		if m.except {
-			b.hits = append(b.hits, h)
-			return
-		}
-		if !f(h) {
-			stop = true
-		}
-	}
-	onStream := func(text []byte, pos []int32, split int) func(r *ref, st, keyEnd, en int) bool {
-		return func(r *ref, st, keyEnd, en int) bool {
-			if split > 0 && (st >= split || keyEnd <= split) {
-				// A join counts only where the entry's root spans both
-				// pieces: "tit in" is not "titin".
-				return true
-			}
-			if from, to, ok := spanOf(s, text, pos, st, en); ok {
-				add(r.entry, from, to)
-			}
-			return !stop
-		}
-	}
+	sc := scanner{m: m, s: s, b: b, first: first && !m.except}
 	if m.word != nil {
-		b.cnt, b.wordPos = b.cnt[:0], b.wordPos[:0]
-		b.word = appendWordStream(b.word[:0], &b.cnt, &b.wordPos, s)
-		run(m.word, &m.wordRef, b.word, b.cnt, onStream(b.word, b.wordPos, 0))
-		if !stop {
-			m.joins(s, b, onStream)
+		b.word, b.cnt, b.wordPos = appendWordStream(b.word[:0], b.cnt[:0], b.wordPos[:0], s)
+		sc.run(m.word, &m.wordRef, b.word, b.cnt, b.wordPos, 0)
+		if !sc.stop {
+			sc.joins()
 		}
 	}
-	if m.lit != nil && !stop {
+	if m.lit != nil && !sc.stop {
 		b.litPos = b.litPos[:0]
 		b.lit = appendStream(b.lit[:0], &b.litPos, s, modeLit)
-		run(m.lit, &m.litRef, b.lit, nil, onStream(b.lit, b.litPos, 0))
+		sc.run(m.lit, &m.litRef, b.lit, nil, b.litPos, 0)
 	}
-	if m.masked != nil && !stop {
-		m.masked.scan(s, b, m.entries, add)
+	if m.masked != nil && !sc.stop {
+		m.masked.scan(&sc)
 	}
-	if !m.except || stop {
+	if len(b.exc) == 0 {
 		return
 	}
+	// A hit is covered when an exception starts at or before it and ends at
+	// or after it: sweep both in order of start, keeping the furthest end.
+	slices.SortFunc(b.hits, func(x, y hit) int { return int(x.start - y.start) })
+	slices.SortFunc(b.exc, func(x, y span) int { return x.start - y.start })
+	k, reach := 0, -1
+	kept := b.hits[:0]
 	for _, h := range b.hits {
-		covered := false
-		for _, e := range b.exc {
-			if e.start <= int(h.start) && int(h.end) <= e.end {
-				covered = true
-				break
-			}
+		for ; k < len(b.exc) && b.exc[k].start <= int(h.start); k++ {
+			reach = max(reach, b.exc[k].end)
 		}
-		if !covered && !f(h) {
-			return
+		if reach < int(h.end) {
+			kept = append(kept, h)
 		}
 	}
+	b.hits = kept
 }
 
 // joins matches words split unevenly ("fu ck", "bit ch"): two neighbouring
 // words of letters, separated by spaces or one joiner, one of them a short
 // fragment that is not an English word, are read as one.
-func (m *Matcher) joins(s string, b *scratch, onStream func([]byte, []int32, int) func(*ref, int, int, int) bool) {
+func (sc *scanner) joins() {
+	s, b := sc.s, sc.b
 	text, pos := b.word, b.wordPos
-	prevFrom, prevTo, prevFrag, prevOK := 0, 0, false, false
+	prevFrom, prevTo, prevFrag, havePrev := 0, 0, false, false
 	from := 0
 	for i, c := range text {
 		switch c {
@@ -310,22 +328,23 @@ func (m *Matcher) joins(s string, b *scratch, onStream func([]byte, []int32, int
 		case markEnd:
 			to := int(pos[i])
 			w := s[from:to]
-			ok, frag := lettersOnly(w), isFragment(w)
-			if ok && prevOK && (frag || prevFrag) && joinGap(s[prevTo:from]) {
-				b.join, b.joinCnt, b.joinPos = b.join[:0], b.joinCnt[:0], b.joinPos[:0]
-				ws := wordStreamer{dst: b.join, cnt: &b.joinCnt, pos: &b.joinPos}
+			frag := isFragment(w)
+			if (frag || prevFrag) && havePrev && joinGap(s[prevTo:from]) && lettersOnly(w) && lettersOnly(s[prevFrom:prevTo]) {
+				ws := wordStreamer{dst: b.join[:0], cnt: b.joinCnt[:0], pos: b.joinPos[:0]}
 				ws.add(s[prevFrom:prevTo], prevFrom)
 				split := len(ws.dst)
 				ws.add(w, from)
 				if len(ws.dst) == split {
 					split-- // the second piece began with the first's last letter, squeezed into it
 				}
-				b.join = ws.finish(to)
-				if !run(m.word, &m.wordRef, b.join, b.joinCnt, onStream(b.join, b.joinPos, split)) {
+				ws.finish(to)
+				b.join, b.joinCnt, b.joinPos = ws.dst, ws.cnt, ws.pos
+				sc.run(sc.m.word, &sc.m.wordRef, b.join, b.joinCnt, b.joinPos, split)
+				if sc.stop {
 					return
 				}
 			}
-			prevFrom, prevTo, prevFrag, prevOK = from, to, frag, ok
+			prevFrom, prevTo, prevFrag, havePrev = from, to, frag, true
 		}
 	}
 }
@@ -346,16 +365,12 @@ func isFragment(w string) bool {
 	if len(w) > 3 {
 		return false
 	}
-	var buf [3]byte
-	for i := 0; i < len(w); i++ {
-		c := w[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		buf[i] = c
+	k, ok := shortIndex(w)
+	if !ok {
+		_, common := commonWords[w]
+		return !common
 	}
-	_, common := commonWords[string(buf[:len(w)])]
-	return !common
+	return commonBits[k/64]&(1<<(k%64)) == 0
 }
 
 // joinGap reports whether g may split a word: spaces, or one joiner.
