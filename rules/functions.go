@@ -16,7 +16,7 @@ func listArg(v any) *textfn.Matcher {
 	case *textfn.Matcher:
 		return l
 	case []string:
-		return textfn.NewMatcher(l)
+		return textfn.ListMatcher(l)
 	case []any:
 		entries := make([]string, 0, len(l))
 		for _, e := range l {
@@ -24,7 +24,7 @@ func listArg(v any) *textfn.Matcher {
 				entries = append(entries, s)
 			}
 		}
-		return textfn.NewMatcher(entries)
+		return textfn.ListMatcher(entries)
 	}
 	return textfn.NewMatcher(nil)
 }

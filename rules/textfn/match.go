@@ -215,20 +215,66 @@ func Words(s string) []string {
 // HasWord reports whether some entry of list occurs in s as a whole word or
 // phrase, ignoring case, with the tolerances and the entry syntax of the
 // package documentation. For a list used on every message, build a Matcher
-// once instead: this compiles list on every call.
-func HasWord(s string, list []string) bool { return NewMatcher(list).HasWord(s) }
+// once instead: this compiles list (or finds it among the lists compiled
+// lately, see ListMatcher).
+func HasWord(s string, list []string) bool { return ListMatcher(list).HasWord(s) }
 
 // HasSubstring reports whether the root of some entry of list (exceptions
 // aside) occurs anywhere in s, ignoring case and the amount of white space
 // ("free  crypto" contains "e c"). Blank entries are ignored.
-func HasSubstring(s string, list []string) bool { return NewMatcher(list).HasSubstring(s) }
+func HasSubstring(s string, list []string) bool { return ListMatcher(list).HasSubstring(s) }
 
 // Mask returns s with every match of an entry of list replaced by
 // asterisks, one per rune, so the result has as many runes as s. The whole
 // matched span is masked, including the spaces and punctuation inside a
 // phrase ("free, crypto" becomes "************"); everything else is left
 // exactly as it was.
-func Mask(s string, list []string) string { return NewMatcher(list).Mask(s) }
+func Mask(s string, list []string) string { return ListMatcher(list).Mask(s) }
+
+// ListMatcher returns NewMatcher(list), from a small cache of the lists
+// compiled lately: a list that arrives with every message (from metadata,
+// say) is compiled once, not per message. Lists longer than a few
+// kilobytes are compiled every time.
+func ListMatcher(list []string) *Matcher {
+	n := 0
+	for _, e := range list {
+		n += len(e) + 1
+	}
+	if n > maxCachedList {
+		return NewMatcher(list)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, e := range list {
+		b.WriteString(e)
+		b.WriteByte(0)
+	}
+	key := b.String()
+	listCache.Lock()
+	m, ok := listCache.m[key]
+	listCache.Unlock()
+	if ok {
+		return m
+	}
+	m = NewMatcher(list)
+	listCache.Lock()
+	if len(listCache.m) >= maxCachedLists {
+		clear(listCache.m) // crude, but bounded; lists that recur come back at once
+	}
+	listCache.m[key] = m
+	listCache.Unlock()
+	return m
+}
+
+const (
+	maxCachedList  = 4 << 10
+	maxCachedLists = 256
+)
+
+var listCache = struct {
+	sync.Mutex
+	m map[string]*Matcher
+}{m: map[string]*Matcher{}}
 
 func applyMask(s string, mask []bool) string {
 	if mask == nil {
