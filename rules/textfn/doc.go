@@ -299,7 +299,7 @@
 //	banned.Len()                         // 3
 //	Profane("you f*cking b!tch")         // true
 //	Profanities("fuuuck this sh1t")      // ["fuck" "shit"]
-//	Censor("what the fuuuck")            // "what the *******"
+//	Censor("what the fuuuck")            // "what the ******"
 //	Profane("Scunthorpe, cumin, cockpit") // false
 //
 // The generated tables (table_fold.go, table_emoji.go) are rebuilt with

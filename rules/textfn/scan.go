@@ -156,16 +156,22 @@ func (t *refTable) check(r *ref, text []byte, cnt []uint8, st, en int) (int, boo
 
 // scanner is the state of one scan of a text: where its matches go.
 type scanner struct {
-	m     *Matcher
-	s     string
-	b     *scratch
-	first bool // one hit is enough and no exception can undo it
-	stop  bool
+	m       *Matcher
+	s       string
+	b       *scratch
+	first   bool // one hit is enough and no exception can undo it
+	stop    bool
+	joining bool // matching two words read as one
 }
 
 // found records that entry matches s[from:to].
 func (sc *scanner) found(entry int32, from, to int) {
 	e := &sc.m.entries[entry]
+	if e.Except && sc.joining {
+		// Reading two words as one is a guess; it excuses nothing ("cum
+		// in" is not the exception "cumin").
+		return
+	}
 	if e.Except {
 		from, to = wordAround(sc.s, from, to)
 		sc.b.exc = append(sc.b.exc, span{from, to})
@@ -339,7 +345,9 @@ func (sc *scanner) joins() {
 				}
 				ws.finish(to)
 				b.join, b.joinCnt, b.joinPos = ws.dst, ws.cnt, ws.pos
+				sc.joining = true
 				sc.run(sc.m.word, &sc.m.wordRef, b.join, b.joinCnt, b.joinPos, split)
+				sc.joining = false
 				if sc.stop {
 					return
 				}
