@@ -1,6 +1,7 @@
 package textfn
 
 import (
+	"encoding/binary"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -238,20 +239,19 @@ func Mask(s string, list []string) string { return ListMatcher(list).Mask(s) }
 func ListMatcher(list []string) *Matcher {
 	n := 0
 	for _, e := range list {
-		n += len(e) + 1
+		n += len(e) + binary.MaxVarintLen64
 	}
 	if n > maxCachedList {
 		return NewMatcher(list)
 	}
-	var b strings.Builder
-	b.Grow(n)
+	// Each entry with its length in front, so that no two lists share a key.
+	key := make([]byte, 0, n)
 	for _, e := range list {
-		b.WriteString(e)
-		b.WriteByte(0)
+		key = binary.AppendUvarint(key, uint64(len(e)))
+		key = append(key, e...)
 	}
-	key := b.String()
 	listCache.Lock()
-	m, ok := listCache.m[key]
+	m, ok := listCache.m[string(key)]
 	listCache.Unlock()
 	if ok {
 		return m
@@ -261,7 +261,7 @@ func ListMatcher(list []string) *Matcher {
 	if len(listCache.m) >= maxCachedLists {
 		clear(listCache.m) // crude, but bounded; lists that recur come back at once
 	}
-	listCache.m[key] = m
+	listCache.m[string(key)] = m
 	listCache.Unlock()
 	return m
 }
