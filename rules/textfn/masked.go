@@ -28,7 +28,8 @@ type maskKey struct {
 // maskIndex holds the single-word roots of a list, folded to lower case,
 // by first letter and length.
 type maskIndex struct {
-	roots  [][]rune
+	runes  []rune  // every root, one after another
+	start  []int32 // the root of entry i is runes[start[i]:start[i+1]]
 	word   map[maskKey][]int32
 	prefix map[rune][]int32
 	// infix holds the *word* entries, tried at every offset of a masked
@@ -38,10 +39,10 @@ type maskIndex struct {
 }
 
 func newMaskIndex(entries []Entry) *maskIndex {
-	x := &maskIndex{roots: make([][]rune, len(entries)), word: map[maskKey][]int32{}, prefix: map[rune][]int32{}}
+	x := &maskIndex{start: make([]int32, len(entries)+1), word: map[maskKey][]int32{}, prefix: map[rune][]int32{}}
 	n := 0
 	for i, e := range entries {
-		var root []rune
+		x.start[i] = int32(len(x.runes))
 		ok := true
 		for _, r := range e.Root {
 			r = foldCase(r)
@@ -49,12 +50,13 @@ func newMaskIndex(entries []Entry) *maskIndex {
 				ok = false
 				break
 			}
-			root = append(root, r)
+			x.runes = append(x.runes, r)
 		}
+		root := x.runes[x.start[i]:]
 		if !ok || len(root) < 3 {
+			x.runes = x.runes[:x.start[i]]
 			continue
 		}
-		x.roots[i] = root
 		n++
 		// An infix root is indexed as a word: "f*ck" reads as the root of
 		// *fuck*, as it does in "f*cking".
@@ -68,21 +70,27 @@ func newMaskIndex(entries []Entry) *maskIndex {
 		k := maskKey{root[0], int32(len(root))}
 		x.word[k] = append(x.word[k], int32(i))
 	}
+	x.start[len(entries)] = int32(len(x.runes))
 	if n == 0 {
 		return nil
 	}
 	return x
 }
 
+func (x *maskIndex) root(e int32) []rune { return x.runes[x.start[e]:x.start[e+1]] }
+
 func (x *maskIndex) bytes() int {
 	if x == nil {
 		return 0
 	}
-	n := 24 * len(x.roots)
-	for _, r := range x.roots {
-		n += 4 * len(r)
+	n := 4*len(x.runes) + 4*len(x.start) + 4*len(x.infix)
+	for _, v := range x.word {
+		n += 48 + 4*len(v)
 	}
-	return n + 4*len(x.roots) + 48*(len(x.word)+len(x.prefix))
+	for _, v := range x.prefix {
+		n += 48 + 4*len(v)
+	}
+	return n
 }
 
 // scan finds the masked words of s and reports those that fit an entry.
@@ -197,18 +205,18 @@ func (x *maskIndex) fits(pat []rune, f func(int32) bool) {
 	n := len(pat)
 	for l := max(3, n-4); l <= n+1; l++ {
 		for _, e := range x.word[maskKey{pat[0], int32(l)}] {
-			if fitsWord(pat, x.roots[e]) && !f(e) {
+			if fitsWord(pat, x.root(e)) && !f(e) {
 				return
 			}
 		}
 	}
 	for _, e := range x.prefix[pat[0]] {
-		if root := x.roots[e]; len(root) <= n && fitsAt(pat, root) && !f(e) {
+		if root := x.root(e); len(root) <= n && fitsAt(pat, root) && !f(e) {
 			return
 		}
 	}
 	for _, e := range x.infix {
-		root := x.roots[e]
+		root := x.root(e)
 		for off := 1; off+len(root) <= n; off++ {
 			w := pat[off : off+len(root)]
 			shown := 0
