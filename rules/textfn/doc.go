@@ -122,8 +122,8 @@
 // NewMatcher: a Matcher runs the text once through an Aho-Corasick
 // automaton over the squeezed word stream, so a list of 100,000 entries
 // costs about what a list of 100 does (one or two microseconds for a
-// 100-byte message, without allocating), and takes about 30 MiB and half a second to
-// build. Masked words are compared with the list's single-word entries of
+// 100-byte message, without allocating), and takes about 30 MiB and half a
+// second to build. Masked words are compared with the list's single-word entries of
 // the same first letter and near length, and with its *word* roots; a
 // message without a masked word costs one look at its bytes for them.
 //
