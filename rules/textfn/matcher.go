@@ -131,7 +131,7 @@ func newMatcher(entries []Entry) *Matcher {
 				break
 			}
 			// A single final e goes, so that raping and raped follow rape.
-			if n := len(k); n >= 3 && k[n-1] == 'e' && cnt[n-1] == 1 && isASCIILetter(k[n-2]) && isASCIILetter(k[n-3]) {
+			if n := len(k); n >= 3 && n < 1<<15 && k[n-1] == 'e' && cnt[n-1] == 1 && isASCIILetter(k[n-2]) && isASCIILetter(k[n-3]) {
 				k, cnt = k[:n-1], cnt[:n-1]
 				r.flags |= fEDrop
 				r.lastAt, r.lastCnt = int16(n-2), cnt[n-2]
