@@ -216,3 +216,24 @@ func FuzzExtract(f *testing.F) {
 		}
 	})
 }
+
+// FuzzProfane checks that the three dataset functions agree: Profane
+// exactly when Profanities finds something, and Censor changes nothing but
+// runes it stars, and nothing at all when Profane is false.
+func FuzzProfane(f *testing.F) {
+	addCorpusSeeds(f)
+	for _, s := range []string{"you f*cking b!tch", "fu ck off", "f u c k", "Scunthorpe cumin", "mother******", "ғᴜᴄᴋ"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, found := Profane(s), Profanities(s)
+		if p != (len(found) > 0) {
+			t.Fatalf("Profane(%q) = %v, Profanities %q", s, p, found)
+		}
+		c := Censor(s)
+		if !p && c != s {
+			t.Fatalf("Censor(%q) = %q without a match", s, c)
+		}
+		checkMasked(t, s, c)
+	})
+}
