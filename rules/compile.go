@@ -333,8 +333,13 @@ func (p *listPatcher) Visit(node *ast.Node) {
 				}
 				entries = append(entries, s.Value)
 			}
-			inline := &list{name: "(inline)", entries: entries}
-			m := p.c.matcherOf(inline, normalized)
+			m, err := textfn.CompileList(entries, normalized)
+			if err != nil {
+				var ee *textfn.EntryError
+				if errors.As(err, &ee) {
+					p.fail(arg, "list entry %q: %v", ee.Entry, ee.Err)
+				}
+			}
 			ast.Patch(&n.Arguments[1], &ast.ConstantNode{Value: m})
 		}
 	}

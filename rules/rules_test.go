@@ -125,6 +125,7 @@ func TestLoadBad(t *testing.T) {
 			`lists.bad.yaml:10:31: rule "dynamic": when: lists must be named in the expression (lists.NAME)`,
 		}},
 		{"entries.bad.yaml", []string{
+			`entries.bad.yaml:7:34: rule "c": when: list entry "*x*": too short to be safe (a * entry needs at least 3 letters)`,
 			`entries.bad.txt:3:1: list "banned": entry "**": empty root`,
 			`entries.bad.txt:4:1: list "banned": entry "!": "!" needs a word after it ("!cockpit")`,
 			`entries.bad.txt:6:1: list "banned": entry "*ab*": too short to be safe (a * entry needs at least 3 letters)`,
