@@ -335,7 +335,7 @@ func TestParseOnError(t *testing.T) {
 func TestNormalizedListMatching(t *testing.T) {
 	rs := load(t, `
 lists:
-  banned: [jérk, "FREE crypto"]
+  banned: [jérk, "!jerky", "FREE crypto"]
 rules:
   - {id: named, when: 'hasWord(normalize(text), lists.banned)', action: drop}
   - {id: inline, when: 'hasWord(normalize(text), ["Idiot"])', action: tag, tags: [x]}`)
@@ -344,7 +344,8 @@ rules:
 		"what a j3rk":              engine.Drop,
 		"what a јerk":              engine.Drop, // Cyrillic ј
 		"get f.r.e.e crypto now":   engine.Drop,
-		"jerky is a snack":         engine.Pass,
+		"jerky is a snack":         engine.Pass, // an exception: -y is an inflection
+		"jeeerks, all of them":     engine.Drop,
 		"you 1d10t":                engine.Tag,
 		"hello there":              engine.Pass,
 		"ｊｅｒｋ in fullwidth":        engine.Drop,

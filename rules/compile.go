@@ -3,6 +3,7 @@ package rules
 import (
 	"errors"
 	"fmt"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -22,8 +23,14 @@ import (
 // Its matchers and set are built on first use: most lists serve one of
 // them, and a matcher of 100,000 entries takes some 20 MiB.
 type list struct {
+	name    string
 	entries []string
-	matcher *textfn.Matcher
+	file    string     // the list file, if the list is one
+	seq     *yaml.Node // or the inline sequence
+	// reported is set once the list's malformed entries have been reported,
+	// so that a list used by ten rules is reported once.
+	reported bool
+	matcher  *textfn.Matcher
 	// normalized matches normalized text: the entries passed through
 	// normalize, so that hasWord(normalize(text), lists.banned) finds
 	// "jérk" in a list that says jérk. Built on first use.
@@ -31,13 +38,83 @@ type list struct {
 	set        map[string]struct{} // for x in lists.NAME, built on first use
 }
 
-// normalizedMatcher builds a matcher of entries as normalize writes them.
-func normalizedMatcher(entries []string) *textfn.Matcher {
-	norm := make([]string, len(entries))
-	for i, e := range entries {
-		norm[i] = textfn.Normalize(e)
+// matcherOf compiles the entries of l, in list syntax (word, word*,
+// *word*, !word), roots passed through normalize when the text is
+// normalized. Malformed entries are load errors, positioned at the entry.
+func (c *compiler) matcherOf(l *list, normalized bool) *textfn.Matcher {
+	m, err := textfn.CompileList(l.entries, normalized)
+	if err != nil && !l.reported {
+		l.reported = true
+		c.listErrs = append(c.listErrs, c.entryErrors(l, err)...)
 	}
-	return textfn.NewMatcher(norm)
+	return m
+}
+
+// entryErrors positions the *textfn.EntryError parts of err: at the line of
+// a list file, or at the entry of an inline list.
+func (c *compiler) entryErrors(l *list, err error) []error {
+	var lines []int
+	if l.file != "" {
+		if data, rerr := os.ReadFile(l.file); rerr == nil {
+			_, lines = textfn.ParseListText(string(data))
+		}
+	}
+	var out []error
+	for _, e := range unjoin(err) {
+		var ee *textfn.EntryError
+		if !errors.As(e, &ee) {
+			continue
+		}
+		pe := &Error{File: c.path, Err: fmt.Errorf("list %q: entry %q: %w", l.name, ee.Entry, ee.Err)}
+		switch {
+		case l.file != "":
+			pe.File, pe.Column = l.file, 1
+			if ee.Index < len(lines) {
+				pe.Line = lines[ee.Index]
+			}
+		case l.seq != nil:
+			for _, n := range l.seq.Content {
+				if n.Value == ee.Entry {
+					pe.Line, pe.Column = n.Line, n.Column
+					break
+				}
+			}
+		}
+		out = append(out, pe)
+	}
+	return out
+}
+
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+// datasetFuncs are the functions that match the built-in dataset, whose
+// problems (if someone edits it badly) are load errors of the rule files
+// using them.
+var datasetFuncs = map[string]bool{"profane": true, "profanities": true, "censor": true}
+
+// datasetErrors returns the problems of the built-in dataset, positioned in
+// its file.
+func datasetErrors() []error {
+	_, err := textfn.Dataset()
+	if err == nil {
+		return nil
+	}
+	var out []error
+	for _, e := range unjoin(err) {
+		var ee *textfn.EntryError
+		if errors.As(e, &ee) {
+			out = append(out, &Error{File: textfn.DatasetPath, Line: ee.Index, Column: 1,
+				Err: fmt.Errorf("entry %q: %w", ee.Entry, ee.Err)})
+			continue
+		}
+		out = append(out, &Error{File: textfn.DatasetPath, Err: e})
+	}
+	return out
 }
 
 // matcherFuncs are the functions whose second argument may be a named list:
@@ -52,12 +129,17 @@ type compiler struct {
 	lists map[string]*list
 	// usesPayload is set once any expression refers to payload or $env.
 	usesPayload bool
+	// listErrs are the malformed entries of the lists the expressions use.
+	listErrs []error
+	// usesDataset is set once an expression calls profane, profanities or
+	// censor.
+	usesDataset bool
 }
 
 // compile compiles one expression. asBool requires a boolean result (when);
 // otherwise any value is allowed (inject).
 func (c *compiler) compile(n *yaml.Node, id, what string, asBool bool) (*vm.Program, error) {
-	lp := &listPatcher{lists: c.lists, consts: map[*ast.ConstantNode]*list{}}
+	lp := &listPatcher{c: c, lists: c.lists, consts: map[*ast.ConstantNode]*list{}}
 	opts := make([]expr.Option, 0, len(functions)+len(boundOptions)+5)
 	// The environment's type is given as a value, not a pointer, so that
 	// the compiler resolves fields to indexes (OpLoadField) instead of
@@ -88,6 +170,10 @@ func (c *compiler) compile(n *yaml.Node, id, what string, asBool bool) (*vm.Prog
 	}
 	if lp.usesPayload {
 		c.usesPayload = true
+	}
+	if lp.usesDataset && !c.usesDataset {
+		c.usesDataset = true
+		c.listErrs = append(c.listErrs, datasetErrors()...)
 	}
 	return prog, nil
 }
@@ -145,10 +231,12 @@ func (c *compiler) position(n *yaml.Node, offset int) (line, col int) {
 // list is the second argument of hasWord, hasSubstring or mask, it passes the
 // prebuilt matcher instead.
 type listPatcher struct {
+	c           *compiler
 	lists       map[string]*list
 	consts      map[*ast.ConstantNode]*list
 	bare        []ast.Node // lists identifiers not (yet) seen inside lists.NAME
 	usesPayload bool
+	usesDataset bool
 	err         error
 }
 
@@ -204,6 +292,9 @@ func (p *listPatcher) Visit(node *ast.Node) {
 		if !ok {
 			return
 		}
+		if datasetFuncs[callee.Value] {
+			p.usesDataset = true
+		}
 		if twin := memoNames[callee.Value]; twin != "" && len(n.Arguments) == 1 && isString(n.Arguments[0]) {
 			// Only calls that type-check are rewritten, so that errors name
 			// the function the rule author wrote.
@@ -224,12 +315,12 @@ func (p *listPatcher) Visit(node *ast.Node) {
 			case l == nil:
 			case normalized:
 				if l.normalized == nil {
-					l.normalized = normalizedMatcher(l.entries)
+					l.normalized = p.c.matcherOf(l, true)
 				}
 				ast.Patch(&n.Arguments[1], &ast.ConstantNode{Value: l.normalized})
 			default:
 				if l.matcher == nil {
-					l.matcher = textfn.NewMatcher(l.entries)
+					l.matcher = p.c.matcherOf(l, false)
 				}
 				ast.Patch(&n.Arguments[1], &ast.ConstantNode{Value: l.matcher})
 			}
@@ -243,9 +334,12 @@ func (p *listPatcher) Visit(node *ast.Node) {
 				}
 				entries = append(entries, s.Value)
 			}
-			m := textfn.NewMatcher(entries)
-			if normalized {
-				m = normalizedMatcher(entries)
+			m, err := textfn.CompileList(entries, normalized)
+			if err != nil {
+				var ee *textfn.EntryError
+				if errors.As(err, &ee) {
+					p.fail(arg, "list entry %q: %v", ee.Entry, ee.Err)
+				}
 			}
 			ast.Patch(&n.Arguments[1], &ast.ConstantNode{Value: m})
 		}

@@ -16,7 +16,7 @@ func listArg(v any) *textfn.Matcher {
 	case *textfn.Matcher:
 		return l
 	case []string:
-		return textfn.NewMatcher(l)
+		return textfn.ListMatcher(l)
 	case []any:
 		entries := make([]string, 0, len(l))
 		for _, e := range l {
@@ -24,7 +24,7 @@ func listArg(v any) *textfn.Matcher {
 				entries = append(entries, s)
 			}
 		}
-		return textfn.NewMatcher(entries)
+		return textfn.ListMatcher(entries)
 	}
 	return textfn.NewMatcher(nil)
 }
@@ -61,6 +61,10 @@ var functions = slices.Concat(
 	memoFunction("domains", textfn.Domains),
 	memoFunction("emails", textfn.Emails),
 	memoFunction("phones", textfn.Phones),
+	// SPEC §11: the built-in English dataset, with every tolerance.
+	memoFunction("profane", textfn.Profane),
+	memoFunction("profanities", textfn.Profanities),
+	memoFunction("censor", textfn.Censor),
 	[]expr.Option{
 		expr.Function("hasWord",
 			func(p ...any) (any, error) { return listArg(p[1]).HasWord(p[0].(string)), nil },

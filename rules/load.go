@@ -49,7 +49,10 @@ func Load(paths []string) (*RuleSet, error) {
 						Err: fmt.Errorf("list %q: %w", ls.name, readError(err))})
 				}
 			}
-			c.lists[ls.name] = &list{entries: entries}
+			c.lists[ls.name] = &list{name: ls.name, entries: entries, seq: ls.seq}
+			if ls.fileAt != nil {
+				c.lists[ls.name].file = rs.ListFiles[len(rs.ListFiles)-1]
+			}
 			rs.Lists++
 		}
 
@@ -73,6 +76,7 @@ func Load(paths []string) (*RuleSet, error) {
 			}
 		}
 		sortByPosition(ferrs)
+		ferrs = append(ferrs, c.listErrs...) // in list order, after the rule file's own
 		errs = append(errs, ferrs...)
 		if c.usesPayload {
 			rs.NeedsPayload = true

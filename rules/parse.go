@@ -30,6 +30,7 @@ type listSpec struct {
 	entries []string   // inline entries
 	file    string     // or a list file, relative to the rule file
 	fileAt  *yaml.Node
+	seq     *yaml.Node // the inline sequence, for errors about one entry
 }
 
 type ruleSpec struct {
@@ -194,6 +195,7 @@ func (p *parser) lists(n *yaml.Node) []listSpec {
 		switch val.Kind {
 		case yaml.SequenceNode:
 			l.entries = p.strings(val, "", "list "+strconv.Quote(name))
+			l.seq = val
 		case yaml.MappingNode:
 			for j := 0; j+1 < len(val.Content); j += 2 {
 				k, v := val.Content[j], val.Content[j+1]

@@ -146,6 +146,16 @@ func TestLoadBad(t *testing.T) {
 			`aliases.bad.yaml:6:13: rule "loop": inject must be a mapping of response keys to expressions, got an alias`,
 			`aliases.bad.yaml:7:10: a merge key (<<) must name a mapping, got "just-a-string"`,
 		}},
+		{"entries.bad.yaml", []string{
+			`entries.bad.yaml:7:34: rule "c": when: list entry "*x*": too short to be safe (a * entry needs at least 3 letters)`,
+			`entries.bad.txt:3:1: list "banned": entry "**": empty root`,
+			`entries.bad.txt:4:1: list "banned": entry "!": "!" needs a word after it ("!cockpit")`,
+			`entries.bad.txt:6:1: list "banned": entry "*ab*": too short to be safe (a * entry needs at least 3 letters)`,
+			`entries.bad.txt:7:1: list "banned": entry "*leading": a leading * needs a trailing one (*word* matches anywhere)`,
+			`entries.bad.txt:8:1: list "banned": entry "!": "!" needs a word after it ("!cockpit")`,
+			`entries.bad.yaml:3:16: list "inline": entry "*a*": too short to be safe (a * entry needs at least 3 letters)`,
+			`entries.bad.yaml:3:23: list "inline": entry "!": "!" needs a word after it ("!cockpit")`,
+		}},
 		{"shape.bad.yaml", []string{
 			`shape.bad.yaml:2:3: rules must be a list, got a mapping`,
 		}},

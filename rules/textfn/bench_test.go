@@ -203,3 +203,20 @@ func TestMatcherMemory(t *testing.T) {
 		t.Errorf("built in %v, want under 5s", time.Duration(build))
 	}
 }
+
+// BenchmarkProfane measures the built-in dataset on a clean message and on
+// one with every kind of evasion (stretched, masked, split, leet).
+func BenchmarkProfane(b *testing.B) {
+	for _, c := range []struct{ name, s string }{
+		{"clean", benchMessage},
+		{"evasive", "Hey team, the reeeelease is at 10:30; f*ck the PR, it's sh1t and bit ch y, ping me if anything breaks!"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(c.s)))
+			for b.Loop() {
+				Profane(c.s)
+			}
+		})
+	}
+}

@@ -27,21 +27,21 @@
 //   - HasWord(s, list) reports whether an entry occurs in s as a whole word or
 //     phrase. The match must start and end at word boundaries: "ass" matches
 //     "you ass!", "ASS" and "shit's" does match "shit", but "ass" does not
-//     match "classic", "assistant" or "bass", nor "jerk" "jerky", nor "rape"
-//     "grape" or "therapist" (the Scunthorpe problem). An apostrophe is a
-//     boundary here.
+//     match "classic", "assistant" or "bass", nor "rape" "grape" or
+//     "therapist" (the Scunthorpe problem). An apostrophe is a boundary here.
 //   - An entry made of words separated by spaces is a phrase: it matches
 //     those words in a row separated by any run of spaces, punctuation or
 //     symbols, so "free crypto" matches "get FREE   crypto", "free, crypto"
 //     and "free-crypto", but not "free cryptocurrency".
-//   - An entry that contains punctuation or symbols ("a$$", "f*ck", "c++",
+//   - An entry that contains punctuation or symbols ("a$$", "a-hole", "c++",
 //     "🍆") matches literally (ignoring case and the amount of white space).
 //     Its ends that are letters or digits must be at word boundaries; its ends
 //     that are symbols need none, so "a$$" matches "a$$hole" but not "ba$$",
 //     and "🍆" matches "🍆🍆".
-//   - HasSubstring(s, list) reports whether an entry occurs anywhere in s,
-//     ignoring case and the amount of white space: "ass" matches "classic".
-//     Spaces at the ends of an entry count (" ass" needs a space before it).
+//   - HasSubstring(s, list) reports whether the root of an entry occurs
+//     anywhere in s, ignoring case and the amount of white space: "ass"
+//     matches "classic". Spaces at the ends of an entry count (" ass" needs
+//     a space before it). Exceptions play no part.
 //   - Mask(s, list) replaces every rune of every HasWord match with "*",
 //     including the spaces and punctuation inside a matched phrase, and
 //     leaves everything else exactly as it was. The result has as many runes
@@ -49,14 +49,83 @@
 //     runes, becomes five stars).
 //   - Blank entries are ignored everywhere.
 //
+// # Tolerances
+//
+// Whole-word matching (HasWord, Mask, a Matcher, and Profane) also sees
+// through what normalization cannot undo:
+//
+//   - Stretched letters: each letter of an entry may repeat in the text,
+//     "fuuuuck" and "shhhiiit" match "fuck" and "shit". A letter the entry
+//     doubles must be doubled: "as" does not match "ass", "asss" does. Digits
+//     never stretch ("100" is not "10").
+//   - Inflections: a word entry, or the last word of a phrase, matches with
+//     -s, -es, -ed, -er, -ers, -ing, -in or -y after it, its final consonant
+//     doubled or not ("scam": scams, scammer, scammed; "shit": shitty), and an
+//     entry ending in a single e drops it before them ("rape": raping,
+//     raped, rapey, but not "rapping"). Nothing else: "idiotic" is not
+//     "idiot", "scamper" is not "scam", "Dickens" is not "dick". An
+//     inflection can turn an entry into an innocent word ("jerk": jerky,
+//     jerkin): list that word as an exception.
+//   - Masked letters: in a word of letters and mask characters
+//     ("* # % - _ . ? ^ ~ + & !" inside it, "*" and "#" also at its end),
+//     each mask character stands for one letter: "f*ck", "sh#t", "n**ga",
+//     "b!tch", "mother******". The word must show at least two letters and
+//     hide at most one more than it shows, must start with a letter, must
+//     fit a single-word entry (inflected, or as the start of a word* entry,
+//     or a *word* root at any offset), and must fit no exception: "f***"
+//     shows too little, and a masked word that could be an exception is not
+//     taken for the entry.
+//   - Uneven splits: two neighbouring words of letters separated by spaces
+//     or one joiner ("- . _ *" and the like), one of them a fragment of one
+//     to three letters that is not a common English word, are also read as
+//     one word: "fu ck", "bit ch", "sh it", "f uck". The entry must span
+//     both pieces, so "pen is", "tit in" and "cum in" are not "penis",
+//     "titin" and "cumin" read as inflections. Longer pieces are not joined
+//     ("as shole" is missed).
+//
+// # List entries
+//
+// List entries say how they match, in lists of rule files (inline and list
+// files alike), in the built-in dataset and in NewMatcher:
+//
+//	word     the whole word or phrase, with the tolerances above
+//	word*    any word starting with it ("wank*": wanker, wanking)
+//	*word*   anywhere, even inside other words ("*fuck*": motherfucker)
+//	!word    an exception: never matches, even where an entry occurs in it
+//	         ("!cockpit", "!scunthorpe", "!cumin"); also !word* and !*word*
+//
+// A word* or *word* match covers its whole word (Mask stars "wanker", not
+// "wank"). An exception covers the words it matches; any match lying within
+// them is dropped. Exceptions match exactly, without inflections ("!bitche"
+// does not excuse "bitches"). The root of word* and *word* must be letters,
+// digits and spaces, at least three letters ("*as*" would match half the
+// dictionary). ParseEntry parses one entry; CompileList reports every
+// malformed entry ("**", "!", "*a*", "*word" without its closing *) as an
+// *EntryError, and NewMatcher leaves them out.
+//
+// # The built-in dataset
+//
+// Profane(s) reports whether the normalized s contains an entry of the
+// built-in English dataset (data/profanity-en.txt, embedded with go:embed:
+// profanity, explicit sexual terms and slurs, with common respellings such
+// as phuck, fcuk and biatch, and exceptions for the innocent words its
+// entries would hit). Profanities(s) returns the entries found, as the
+// dataset spells them, in order of appearance, each once. Censor(s) returns
+// s with each match replaced by one "*" per rune, mapped from the
+// normalized text back to the runes of s chunk by chunk (a chunk is a run
+// of non-space characters; a spaced-out word is starred whole). Dataset
+// returns the compiled dataset and its problems.
+//
 // HasWord, HasSubstring and Mask with a list argument are for short inline
-// lists: they compare the text with each entry in turn. For a named list,
-// used on every message, compile it once with NewMatcher: a Matcher runs the
-// text once through an Aho-Corasick automaton, so a list of 100,000 entries
-// costs about what a list of 100 does (well under a microsecond for a
-// 100-byte message, without allocating), and takes about 20 MiB and 0.2 s to
-// build. A Matcher gives exactly the results of the list functions; tests
-// and fuzzing check that they agree.
+// lists: they compile the list (ListMatcher keeps the 256 lists compiled
+// last). For a named list, used on every message, compile it once with
+// NewMatcher: a Matcher runs the text once through an Aho-Corasick
+// automaton over the squeezed word stream, so a list of 100,000 entries
+// costs about what a list of 100 does (one or two microseconds for a
+// 100-byte message, without allocating), and takes about 30 MiB and half a
+// second to build. Masked words are compared with the list's single-word entries of
+// the same first letter and near length, and with its *word* roots; a
+// message without a masked word costs one look at its bytes for them.
 //
 // Words(s) returns the lower-cased words of s. Unlike HasWord, it keeps an
 // apostrophe between two word characters inside the word ("don't", "it's",
@@ -119,8 +188,10 @@
 //     in a pure number, which has no letter): the digits 0 1 3 4 5 7 8 9
 //     become o i e a s t b g when they come in runs of one or two (longer
 //     runs are numbers: "user123"), "@" becomes a and "$" s anywhere, "€" e,
-//     and "!", "¡", "|" and "§" become i, i, l and s only between letters
-//     and digits ("sh!t", but "hello!" keeps its "!"). "@" counts as a
+//     and "|" and "§" become l and s only between letters
+//     and digits, but "!" stays: inside a word it is a masked letter for
+//     matching ("sh!t", "f!ck"), not always an i. "88" inside a word reads
+//     "gg" ("ni88er", "fa88ot"). "@" counts as a
 //     letter, so "@$$" is "ass". A number followed by a unit or an ordinal
 //     suffix is left alone: "10am", "5pm", "1st", "100km", "4k", "3d". "2024",
 //     "2024-01-15", "10:30", "+1 555" and "$100" have no letter and stay.
@@ -136,10 +207,11 @@
 //
 // # What Normalize does not do
 //
-//   - It does not collapse repeated letters ("fuuuck", "shiiit"), remove
-//     punctuation inside words ("f*ck", "sh.it" stay; list them literally),
-//     or undo multi-letter substitutions ("ph" for f, "|<" for k, "vv" for w,
-//     "rn" for m).
+//   - It does not collapse repeated letters ("fuuuck", "shiiit") or remove
+//     punctuation inside words ("f*ck", "sh.it" stay): matching tolerates
+//     those (see Tolerances). It does not undo multi-letter substitutions
+//     ("ph" for f, "|<" for k, "vv" for w, "rn" for m): list such
+//     respellings.
 //   - It does not translate or transliterate other scripts: "сука" stays
 //     Cyrillic. A list meant for Cyrillic text should be written in Cyrillic
 //     and passed through Normalize like any other.
@@ -218,11 +290,17 @@
 //	CapsRatio("STOP it")               // 0.6666666666666666
 //	EmojiCount("hi 👋🏽 🇺🇸 👨‍👩‍👧 ©")       // 3
 //
-//	banned := NewMatcher([]string{"jerk", "free crypto"})
+//	banned := NewMatcher([]string{"jerk", "free crypto", "!jerky"})
 //	banned.HasWord("what a JERK!")       // true
+//	banned.HasWord("jeeerks")            // true
+//	banned.HasWord("beef jerky")         // false
 //	banned.HasWord(Normalize("ј3rk"))    // true
 //	banned.Mask("get FREE, crypto now")  // "get ************ now"
-//	banned.Len()                         // 2
+//	banned.Len()                         // 3
+//	Profane("you f*cking b!tch")         // true
+//	Profanities("fuuuck this sh1t")      // ["fuck" "shit"]
+//	Censor("what the fuuuck")            // "what the ******"
+//	Profane("Scunthorpe, cumin, cockpit") // false
 //
 // The generated tables (table_fold.go, table_emoji.go) are rebuilt with
 // "go test ./rules/textfn -run TestTable -update"; without -update that test

@@ -88,15 +88,42 @@ func ExampleEmojiCount() {
 }
 
 func ExampleMatcher() {
-	banned := textfn.NewMatcher([]string{"jerk", "free crypto", "JERK", " "})
+	banned := textfn.NewMatcher([]string{"jerk", "free crypto", "JERK", " ", "!jerky"})
 	fmt.Println(banned.Len())
-	for _, msg := range []string{"what a JERK!", "get FREE, crypto now", "beef jerky", "ј3rk"} {
+	for _, msg := range []string{"what a JERK!", "get FREE, crypto now", "beef jerky", "ј3rk", "jerrrks"} {
 		fmt.Println(banned.HasWord(msg), banned.HasWord(textfn.Normalize(msg)), banned.Mask(msg))
 	}
 	// Output:
-	// 2
+	// 3
 	// true true what a ****!
 	// true true get ************ now
 	// false false beef jerky
 	// false true ј3rk
+	// true true *******
+}
+
+func ExampleProfane() {
+	for _, msg := range []string{"you f*cking b!tch", "fuuuck this sh1t", "Scunthorpe, cumin, cockpit", "fu ck off", "ғᴜᴄᴋ"} {
+		fmt.Println(textfn.Profane(msg), textfn.Profanities(msg), textfn.Censor(msg))
+	}
+	// Output:
+	// true [fuck bitch] you ******* *****
+	// true [fuck shit] ****** this ****
+	// false [] Scunthorpe, cumin, cockpit
+	// true [fuck] ** ** off
+	// true [fuck] ****
+}
+
+func ExampleParseEntry() {
+	for _, s := range []string{"wank*", "*fuck*", "!cockpit", "free crypto", "*a*", "**"} {
+		e, err := textfn.ParseEntry(s)
+		fmt.Printf("%q %d %v %v\n", e.Root, e.Kind, e.Except, err)
+	}
+	// Output:
+	// "wank" 1 false <nil>
+	// "fuck" 2 false <nil>
+	// "cockpit" 0 true <nil>
+	// "free crypto" 0 false <nil>
+	// "" 0 false too short to be safe (a * entry needs at least 3 letters)
+	// "" 0 false empty root
 }

@@ -1,6 +1,7 @@
 package textfn
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -62,20 +63,71 @@ func FuzzMatcher(f *testing.F) {
 		}
 		checkMasked(t, s, masked)
 		words := splitWords(s)
+		except := false
 		for _, e := range list {
-			if blank(e) {
+			if p, err := ParseEntry(e); err == nil && p.Except {
+				except = true
+			}
+		}
+		for _, e := range list {
+			p, err := ParseEntry(e)
+			if err != nil || p.Except || except {
+				// Malformed entries are left out; an exception may cover
+				// any other entry.
 				continue
 			}
 			if !m.HasWord(e) || !m.HasSubstring(e) {
 				t.Fatalf("entry %q does not match itself", e)
 			}
-			if mode, _ := entryMode(e); mode == modeWord {
-				want := containsRun(words, splitWords(e))
-				if got := HasWord(s, []string{e}); got != want {
-					t.Fatalf("HasWord(%q, [%q]) = %v, but its words occur in a row: %v", s, e, got, want)
+			// The tolerances only add matches: an entry's words in a row
+			// always match.
+			if mode, _ := entryMode(e); mode == modeWord && p.Kind == KindWord && containsRun(words, splitWords(e)) {
+				if !HasWord(s, []string{e}) {
+					t.Fatalf("HasWord(%q, [%q]) = false, but its words occur in a row", s, e)
 				}
 			}
 		}
+	})
+}
+
+// FuzzParseEntry checks that the list entry parser never panics, that what
+// it accepts writes back to the same entry, that * entries are never too
+// short, and that CompileList reports exactly the entries it refuses.
+func FuzzParseEntry(f *testing.F) {
+	for _, s := range []string{"ass", "wank*", "*fuck*", "!cockpit", "!wank*", "**", "!", "*a*", "*x", "a$$", "f*ck",
+		"free crypto", " ! ", "!!!", "***", "*ab c*", "\xff*", "!*scunthorpe*"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		e, err := ParseEntry(s)
+		_, cerr := CompileList([]string{s}, false)
+		if (err != nil && !errors.Is(err, errBlank)) != (cerr != nil) {
+			t.Fatalf("ParseEntry(%q) error %v, CompileList error %v", s, err, cerr)
+		}
+		if err != nil {
+			return
+		}
+		if e.Root == "" || strings.TrimFunc(e.Root, isSpace) != e.Root {
+			t.Fatalf("ParseEntry(%q) root %q", s, e.Root)
+		}
+		again, err := ParseEntry(e.String())
+		if err != nil || again.Root != e.Root || again.Kind != e.Kind || again.Except != e.Except {
+			t.Fatalf("ParseEntry(%q) = %+v, written %q, parsed again %+v, %v", s, e, e.String(), again, err)
+		}
+		if e.Kind != KindWord {
+			letters := 0
+			for _, r := range e.Root {
+				if isWordRune(foldCase(r)) && !isMark(r) {
+					letters++
+				}
+			}
+			if letters < minWildRoot {
+				t.Fatalf("ParseEntry(%q) accepted a root of %d letters", s, letters)
+			}
+		}
+		m, _ := CompileList([]string{s}, true)
+		_ = m.HasWord(s)
+		_ = m.Mask(s)
 	})
 }
 
@@ -162,5 +214,26 @@ func FuzzExtract(f *testing.F) {
 		if n := EmojiCount(s); n < 0 || n > utf8.RuneCountInString(s) {
 			t.Fatalf("EmojiCount(%q) = %d", s, n)
 		}
+	})
+}
+
+// FuzzProfane checks that the three dataset functions agree: Profane
+// exactly when Profanities finds something, and Censor changes nothing but
+// runes it stars, and nothing at all when Profane is false.
+func FuzzProfane(f *testing.F) {
+	addCorpusSeeds(f)
+	for _, s := range []string{"you f*cking b!tch", "fu ck off", "f u c k", "Scunthorpe cumin", "mother******", "ғᴜᴄᴋ"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, found := Profane(s), Profanities(s)
+		if p != (len(found) > 0) {
+			t.Fatalf("Profane(%q) = %v, Profanities %q", s, p, found)
+		}
+		c := Censor(s)
+		if !p && c != s {
+			t.Fatalf("Censor(%q) = %q without a match", s, c)
+		}
+		checkMasked(t, s, c)
 	})
 }

@@ -1,7 +1,7 @@
 package textfn
 
 import (
-	"bytes"
+	"encoding/binary"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -146,8 +146,13 @@ func blank(e string) bool {
 
 // scratch holds the buffers of one matching call.
 type scratch struct {
-	word, lit, sub, entry []byte
-	wordPos, litPos       []int32
+	word, lit, sub, entry, join []byte
+	wordPos, litPos, joinPos    []int32
+	cnt, joinCnt                []uint8
+	hits                        []hit
+	exc                         []span
+	pat                         []rune
+	ends                        []int
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
@@ -156,7 +161,8 @@ func getScratch() *scratch { return scratchPool.Get().(*scratch) }
 
 func putScratch(b *scratch) {
 	if cap(b.word) > maxPooled || cap(b.lit) > maxPooled || cap(b.sub) > maxPooled || cap(b.entry) > maxPooled ||
-		cap(b.wordPos) > maxPooled || cap(b.litPos) > maxPooled {
+		cap(b.wordPos) > maxPooled || cap(b.litPos) > maxPooled || cap(b.cnt) > maxPooled ||
+		cap(b.hits) > maxPooled || cap(b.pat) > maxPooled || cap(b.ends) > maxPooled {
 		return
 	}
 	scratchPool.Put(b)
@@ -208,127 +214,67 @@ func Words(s string) []string {
 }
 
 // HasWord reports whether some entry of list occurs in s as a whole word or
-// phrase, ignoring case. See the package documentation for what counts as a
-// word. For a list used on every message, build a Matcher once instead.
-func HasWord(s string, list []string) bool {
-	b := getScratch()
-	defer putScratch(b)
-	haveWord, haveLit := false, false
+// phrase, ignoring case, with the tolerances and the entry syntax of the
+// package documentation. For a list used on every message, build a Matcher
+// once instead: this compiles list (or finds it among the lists compiled
+// lately, see ListMatcher).
+func HasWord(s string, list []string) bool { return ListMatcher(list).HasWord(s) }
+
+// HasSubstring reports whether the root of some entry of list (exceptions
+// aside) occurs anywhere in s, ignoring case and the amount of white space
+// ("free  crypto" contains "e c"). Blank entries are ignored.
+func HasSubstring(s string, list []string) bool { return ListMatcher(list).HasSubstring(s) }
+
+// Mask returns s with every match of an entry of list replaced by
+// asterisks, one per rune, so the result has as many runes as s. The whole
+// matched span is masked, including the spaces and punctuation inside a
+// phrase ("free, crypto" becomes "************"); everything else is left
+// exactly as it was.
+func Mask(s string, list []string) string { return ListMatcher(list).Mask(s) }
+
+// ListMatcher returns NewMatcher(list), from a small cache of the lists
+// compiled lately: a list that arrives with every message (from metadata,
+// say) is compiled once, not per message. Lists longer than a few
+// kilobytes are compiled every time.
+func ListMatcher(list []string) *Matcher {
+	n := 0
 	for _, e := range list {
-		mode, ok := entryMode(e)
-		if !ok {
-			continue
-		}
-		b.entry = appendStream(b.entry[:0], nil, e, mode)
-		text := &b.word
-		if mode == modeWord {
-			if !haveWord {
-				b.word = appendStream(b.word[:0], nil, s, modeWord)
-				haveWord = true
-			}
-		} else {
-			if !haveLit {
-				b.lit = appendStream(b.lit[:0], nil, s, modeLit)
-				haveLit = true
-			}
-			text = &b.lit
-		}
-		if bytes.Contains(*text, b.entry) {
-			return true
-		}
+		n += len(e) + binary.MaxVarintLen64
 	}
-	return false
+	if n > maxCachedList {
+		return NewMatcher(list)
+	}
+	// Each entry with its length in front, so that no two lists share a key.
+	key := make([]byte, 0, n)
+	for _, e := range list {
+		key = binary.AppendUvarint(key, uint64(len(e)))
+		key = append(key, e...)
+	}
+	listCache.Lock()
+	m, ok := listCache.m[string(key)]
+	listCache.Unlock()
+	if ok {
+		return m
+	}
+	m = NewMatcher(list)
+	listCache.Lock()
+	if len(listCache.m) >= maxCachedLists {
+		clear(listCache.m) // crude, but bounded; lists that recur come back at once
+	}
+	listCache.m[string(key)] = m
+	listCache.Unlock()
+	return m
 }
 
-// HasSubstring reports whether some entry of list occurs anywhere in s,
-// ignoring case and the amount of white space ("free  crypto" contains
-// "e c"). Blank entries are ignored.
-func HasSubstring(s string, list []string) bool {
-	b := getScratch()
-	defer putScratch(b)
-	have := false
-	for _, e := range list {
-		if blank(e) {
-			continue
-		}
-		if !have {
-			b.sub = appendStream(b.sub[:0], nil, s, modeSub)
-			have = true
-		}
-		b.entry = appendStream(b.entry[:0], nil, e, modeSub)
-		if bytes.Contains(b.sub, b.entry) {
-			return true
-		}
-	}
-	return false
-}
+const (
+	maxCachedList  = 4 << 10
+	maxCachedLists = 256
+)
 
-// Mask returns s with every whole-word or phrase match of an entry of list
-// replaced by asterisks, one per rune, so the result has as many runes as s.
-// The whole matched span is masked, including the spaces and punctuation
-// inside a phrase ("free, crypto" becomes "************"); everything else
-// is left exactly as it was.
-func Mask(s string, list []string) string {
-	b := getScratch()
-	defer putScratch(b)
-	var mask []bool
-	haveWord, haveLit := false, false
-	for _, e := range list {
-		mode, ok := entryMode(e)
-		if !ok {
-			continue
-		}
-		b.entry = appendStream(b.entry[:0], nil, e, mode)
-		text, pos := &b.word, &b.wordPos
-		if mode == modeWord {
-			if !haveWord {
-				b.wordPos = b.wordPos[:0]
-				b.word = appendStream(b.word[:0], &b.wordPos, s, modeWord)
-				haveWord = true
-			}
-		} else {
-			if !haveLit {
-				b.litPos = b.litPos[:0]
-				b.lit = appendStream(b.lit[:0], &b.litPos, s, modeLit)
-				haveLit = true
-			}
-			text, pos = &b.lit, &b.litPos
-		}
-		for off := 0; ; {
-			i := bytes.Index((*text)[off:], b.entry)
-			if i < 0 {
-				break
-			}
-			mask = markSpan(mask, s, *text, *pos, off+i, off+i+len(b.entry))
-			off += i + 1
-		}
-	}
-	return applyMask(s, mask)
-}
-
-// markSpan marks in mask (allocated on first use) the bytes of s that the
-// stream bytes text[start:end] stand for.
-func markSpan(mask []bool, s string, text []byte, pos []int32, start, end int) []bool {
-	for start < end && text[start] >= markBegin {
-		start++
-	}
-	for end > start && text[end-1] >= markBegin {
-		end--
-	}
-	if start >= end {
-		return mask
-	}
-	from := int(pos[start])
-	last := int(pos[end-1])
-	_, size := utf8.DecodeRuneInString(s[last:])
-	if mask == nil {
-		mask = make([]bool, len(s))
-	}
-	for i := from; i < last+size; i++ {
-		mask[i] = true
-	}
-	return mask
-}
+var listCache = struct {
+	sync.Mutex
+	m map[string]*Matcher
+}{m: map[string]*Matcher{}}
 
 func applyMask(s string, mask []bool) string {
 	if mask == nil {

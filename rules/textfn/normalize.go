@@ -566,6 +566,8 @@ func appendUnleet(dst, t []rune) []rune {
 			}
 			if j-i >= 3 {
 				dst = append(dst, t[i:j]...)
+			} else if j-i == 2 && t[i] == '8' && t[i+1] == '8' {
+				dst = append(dst, 'g', 'g') // ni88er, fa88ot: a double 8 reads as gg
 			} else {
 				for _, d := range t[i:j] {
 					dst = append(dst, leetDigits[d-'0'])
@@ -579,10 +581,6 @@ func appendUnleet(dst, t []rune) []rune {
 			r = 's'
 		case r == '€':
 			r = 'e'
-		case r == '!' || r == '¡':
-			if first < i && i < last {
-				r = 'i'
-			}
 		case r == '|':
 			if first < i && i < last {
 				r = 'l'

@@ -122,6 +122,14 @@ func foldSource(r rune) bool {
 	return norm.NFKD.String(s) == s && foldCase(r) == r
 }
 
+// foldOverrides correct confusables.txt where its prototype is not the
+// letter a reader sees: Cyrillic ғ (GHE WITH STROKE) reads as f in "ғuck",
+// not as the r its prototype gives.
+var foldOverrides = map[rune]string{
+	0x0493: "f", // CYRILLIC SMALL LETTER GHE WITH STROKE
+	0x04FB: "f", // CYRILLIC SMALL LETTER GHE WITH STROKE AND HOOK
+}
+
 func buildFoldEntries() []foldEntry {
 	var entries []foldEntry
 	for r := rune(0xa0); r <= unicode.MaxRune; r++ {
@@ -142,6 +150,9 @@ func buildFoldEntries() []foldEntry {
 		}
 		if r == 'ß' {
 			to = "ss" // full case folding (CaseFolding.txt, status F)
+		}
+		if o, ok := foldOverrides[r]; ok {
+			to = o
 		}
 		if to == "" {
 			continue

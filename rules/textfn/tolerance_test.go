@@ -1,0 +1,203 @@
+package textfn
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// TestTolerances pins what whole-word matching tolerates over any list
+// (SPEC §11), and what it still refuses.
+func TestTolerances(t *testing.T) {
+	tests := []struct {
+		list []string
+		s    string
+		want bool
+	}{
+		// stretched letters
+		{[]string{"fuck"}, "fuuuuck", true},
+		{[]string{"shit"}, "shhhiiit", true},
+		{[]string{"ass"}, "as", false},
+		{[]string{"ass"}, "asss", true},
+		{[]string{"ass"}, "aass", true},
+		{[]string{"boob"}, "bob", false},
+		{[]string{"10"}, "100", false},
+		// inflections
+		{[]string{"scam"}, "scams", true},
+		{[]string{"scam"}, "scammer", true},
+		{[]string{"scam"}, "scammed", true},
+		{[]string{"scam"}, "scamming", true},
+		{[]string{"scam"}, "scamper", false},
+		{[]string{"idiot"}, "idiotic", false},
+		{[]string{"idiot"}, "idiots", true},
+		{[]string{"shit"}, "shitty", true},
+		{[]string{"wank"}, "wanker", true},
+		{[]string{"wank"}, "wankers", true},
+		{[]string{"fuck"}, "fuckin", true},
+		{[]string{"bitch"}, "bitches", true},
+		{[]string{"rape"}, "raping", true},
+		{[]string{"rape"}, "raped", true},
+		{[]string{"rape"}, "rapping", false},
+		{[]string{"rape"}, "grape", false},
+		{[]string{"dick"}, "dickens", false},
+		{[]string{"free crypto"}, "free cryptos", true},
+		{[]string{"free crypto"}, "freed crypto", false},
+		// masked letters
+		{[]string{"fuck"}, "f*ck", true},
+		{[]string{"shit"}, "sh#t", true},
+		{[]string{"nigga"}, "n**ga", true},
+		{[]string{"bitch"}, "b!tch", true},
+		{[]string{"motherfucker"}, "mother******", true},
+		{[]string{"fuck"}, "f*cking", true},
+		{[]string{"*shit*"}, "bullsh*t", true},
+		{[]string{"fuck"}, "f***", false},          // shows one letter
+		{[]string{"fuck"}, "*uck", false},          // starts with a mask: emphasis
+		{[]string{"fuck"}, "fu.", false},           // a full stop ends the word
+		{[]string{"fuck", "!feck"}, "f*ck", false}, // fits an exception too
+		{[]string{"fuck"}, "f-stop", false},
+		// uneven splits
+		{[]string{"fuck"}, "fu ck", true},
+		{[]string{"fuck"}, "f uck", true},
+		{[]string{"fuck"}, "fuc k", true},
+		{[]string{"bitch"}, "bit ch", true},
+		{[]string{"bitch"}, "bit-ch", true},
+		{[]string{"penis"}, "the pen is blue", false},
+		{[]string{"tit"}, "a tit in the tree", true}, // the word itself
+		{[]string{"tit", "!titin"}, "tit in", true},
+		{[]string{"cumin"}, "cum in", true}, // both pieces, and "cum" is no common word
+		// prefix, infix, exceptions
+		{[]string{"wank*"}, "wankstain", true},
+		{[]string{"wank*"}, "swank", false},
+		{[]string{"*fuck*"}, "motherfucker", true},
+		{[]string{"*fuck*"}, "MOTHERFUUUCKER", true},
+		{[]string{"*cunt*", "!scunthorpe"}, "Scunthorpe", false},
+		{[]string{"*cunt*", "!scunthorpe"}, "Scunthorpe cunts", true},
+		{[]string{"*ass*", "!assassin", "!class*"}, "the assassin's classes", false},
+		{[]string{"*ass*", "!assassin"}, "assassins", true}, // exceptions are exact
+		{[]string{"cock", "!cockpit"}, "cock pit", true},
+		{[]string{"jerk", "!jerky"}, "beef jerky", false},
+		{[]string{"cum", "!cum laude"}, "magna cum laude", false},
+		{[]string{"cum", "!cum laude"}, "cum", true},
+	}
+	for _, tt := range tests {
+		if got := NewMatcher(tt.list).HasWord(tt.s); got != tt.want {
+			t.Errorf("NewMatcher(%q).HasWord(%q) = %v, want %v", tt.list, tt.s, got, tt.want)
+		}
+		if got := Mask(tt.s, tt.list) != tt.s; got != tt.want {
+			t.Errorf("Mask(%q, %q) = %q", tt.s, tt.list, Mask(tt.s, tt.list))
+		}
+	}
+}
+
+func TestMaskTolerances(t *testing.T) {
+	tests := []struct {
+		list    []string
+		s, want string
+	}{
+		{[]string{"fuck"}, "fuuuck you", "****** you"},
+		{[]string{"scam"}, "a scammer!", "a *******!"},
+		{[]string{"wank*"}, "wankers", "*******"},
+		{[]string{"*fuck*"}, "you motherfucker", "you ************"},
+		{[]string{"fuck"}, "fu ck off", "***** off"}, // like a phrase, gap included
+		{[]string{"fuck"}, "f*ck off", "**** off"},
+		{[]string{"*cunt*", "!scunthorpe"}, "scunthorpe cunt", "scunthorpe ****"},
+	}
+	for _, tt := range tests {
+		if got := Mask(tt.s, tt.list); got != tt.want {
+			t.Errorf("Mask(%q, %q) = %q, want %q", tt.s, tt.list, got, tt.want)
+		}
+	}
+}
+
+func TestParseEntry(t *testing.T) {
+	tests := []struct {
+		s    string
+		want Entry
+		err  string
+	}{
+		{"ass", Entry{Root: "ass"}, ""},
+		{"  free crypto ", Entry{Root: "free crypto"}, ""},
+		{"a$$", Entry{Root: "a$$"}, ""},
+		{"f*ck", Entry{Root: "f*ck"}, ""}, // a * inside is literal
+		{"wank*", Entry{Root: "wank", Kind: KindPrefix}, ""},
+		{"*fuck*", Entry{Root: "fuck", Kind: KindInfix}, ""},
+		{"!cockpit", Entry{Root: "cockpit", Except: true}, ""},
+		{"!class*", Entry{Root: "class", Kind: KindPrefix, Except: true}, ""},
+		{"!!!", Entry{Root: "!!!"}, ""},
+		{"**", Entry{}, "empty root"},
+		{"*", Entry{}, "empty root"},
+		{"!", Entry{}, `"!" needs a word after it ("!cockpit")`},
+		{"*a*", Entry{}, "too short to be safe (a * entry needs at least 3 letters)"},
+		{"ab*", Entry{}, "too short to be safe (a * entry needs at least 3 letters)"},
+		{"*word", Entry{}, "a leading * needs a trailing one (*word* matches anywhere)"},
+		{"**word*", Entry{}, "one * at each end at most"},
+		{"a$$*", Entry{}, "the root of a * entry must be letters, digits and spaces"},
+	}
+	for _, tt := range tests {
+		got, err := ParseEntry(tt.s)
+		msg := ""
+		if err != nil {
+			msg = err.Error()
+		}
+		if msg != tt.err || err == nil && (got.Root != tt.want.Root || got.Kind != tt.want.Kind || got.Except != tt.want.Except) {
+			t.Errorf("ParseEntry(%q) = %+v, %q; want %+v, %q", tt.s, got, msg, tt.want, tt.err)
+		}
+	}
+	if _, err := ParseEntry("  "); !errors.Is(err, errBlank) {
+		t.Errorf("ParseEntry of a blank entry: %v", err)
+	}
+	_, err := CompileList([]string{"ok", "**", " ", "*a*"}, false)
+	var idx []int
+	for _, e := range joined(err) {
+		var ee *EntryError
+		if errors.As(e, &ee) {
+			idx = append(idx, ee.Index)
+		}
+	}
+	if !reflect.DeepEqual(idx, []int{1, 3}) {
+		t.Errorf("CompileList reported entries %v, want [1 3]", idx)
+	}
+}
+
+// TestDataset checks that the built-in dataset is well formed and holds no
+// mild words, and spot-checks Profane, Profanities and Censor.
+func TestDataset(t *testing.T) {
+	m, err := Dataset()
+	if err != nil {
+		t.Fatalf("the built-in dataset: %v", err)
+	}
+	if m.Len() < 100 {
+		t.Errorf("the dataset has %d entries", m.Len())
+	}
+	for _, w := range []string{"hell", "damn", "crap", "bloody", "sex", "penis"} {
+		if Profane(w) {
+			t.Errorf("Profane(%q) = true: mild and clinical words are not in the dataset", w)
+		}
+	}
+	for _, e := range m.Entries() {
+		if e.Root != Normalize(e.Root) {
+			t.Errorf("dataset entry %q is not in normalized form", e)
+		}
+	}
+	if got := Profanities("FUCK, shit, fuck again, n1gger"); !reflect.DeepEqual(got, []string{"fuck", "shit", "nigger"}) {
+		t.Errorf("Profanities = %q", got)
+	}
+	for s, want := range map[string]string{
+		"what the fuuuck":        "what the ******",
+		"f.u.c.k this":           "******* this",
+		"you sh1t!":              "you ****!",
+		"ＦＵＣＫ you":               "**** you",
+		"a classic cockpit":      "a classic cockpit",
+		"f u c k":                "* * * *",
+		"bit ch please":          "*** ** please",
+		"stop it, motherf*cker.": "stop it, ************.",
+	} {
+		if got := Censor(s); got != want {
+			t.Errorf("Censor(%q) = %q, want %q", s, got, want)
+		}
+	}
+	if !strings.Contains(datasetText, "Sources and licence") {
+		t.Error("the dataset does not name its sources and licence")
+	}
+}
