@@ -1,0 +1,247 @@
+package state
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/redis/rueidis"
+)
+
+// KeyPrefix starts every key modgate writes to Redis, so that its keys can
+// be told apart (and counted, or flushed) in a shared instance.
+const KeyPrefix = "mg:"
+
+// countScript records and reads every counter of one message, atomically,
+// on Redis's clock: replicas whose clocks disagree still count alike. Each
+// counter is a sorted set, a sliding log: rate keeps one member per message
+// identity scored by when it was first seen (ZADD NX, so a retry counts
+// once), distinct one member per value scored by when it was last seen,
+// strikes one member per strike scored by when it expires. The key expires
+// with its window, so an idle counter costs nothing.
+//
+// KEYS: the counters. ARGV[1]: the message identity; then four arguments
+// per key: kind (r, d, s), window in ms, member (distinct), record (1/0).
+const countScript = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local out = {}
+for i, k in ipairs(KEYS) do
+  local j = 2 + (i - 1) * 4
+  local kind, win = ARGV[j], tonumber(ARGV[j + 1])
+  if kind == 's' then
+    redis.call('ZREMRANGEBYSCORE', k, '-inf', now)
+  else
+    redis.call('ZREMRANGEBYSCORE', k, '-inf', now - win)
+    if ARGV[j + 3] == '1' then
+      if kind == 'r' then
+        redis.call('ZADD', k, 'NX', now, ARGV[1])
+      else
+        redis.call('ZADD', k, now, ARGV[j + 2])
+      end
+      redis.call('PEXPIRE', k, win)
+    end
+  end
+  out[i] = redis.call('ZCARD', k)
+end
+return out
+`
+
+// strikeScript records strikes: per key, ARGV holds the member and how
+// long the strike lasts in ms. A member already there (the same message
+// deciding the same rule again) is left as it is.
+const strikeScript = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for i, k in ipairs(KEYS) do
+  local ttl = tonumber(ARGV[2 * i])
+  redis.call('ZREMRANGEBYSCORE', k, '-inf', now)
+  redis.call('ZADD', k, 'NX', now + ttl, ARGV[2 * i - 1])
+  if redis.call('PTTL', k) < ttl then redis.call('PEXPIRE', k, ttl) end
+end
+return #KEYS
+`
+
+var (
+	countLua  = rueidis.NewLuaScript(countScript)
+	strikeLua = rueidis.NewLuaScript(strikeScript)
+)
+
+// Redis is the store for replicas: every replica pointed at one Redis sees
+// the same counts. Each message costs one script call (EVALSHA, falling back
+// to EVAL once after a Redis restart has forgotten the script) before the
+// rules run, and one more after the verdict if it records strikes.
+//
+// It connects lazily: a Redis that is down when modgate starts, or that
+// goes away later, makes operations fail (and the Guard's breaker skip
+// them) until it is back; it never stops modgate from serving.
+type Redis struct {
+	opt     rueidis.ClientOption
+	timeout time.Duration
+
+	mu     sync.Mutex
+	client rueidis.Client
+}
+
+// RedisOptions configure NewRedis.
+type RedisOptions struct {
+	// URL is redis://[user:password@]host:port/db (or rediss:// for TLS).
+	URL string
+	// Timeout bounds each operation, dialling included.
+	Timeout time.Duration
+}
+
+// NewRedis parses the URL and returns a store that connects on first use.
+func NewRedis(o RedisOptions) (*Redis, error) {
+	opt, err := rueidis.ParseURL(o.URL)
+	if err != nil {
+		return nil, fmt.Errorf("state.redis url: %w", err)
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 50 * time.Millisecond
+	}
+	// Client-side caching needs CLIENT TRACKING, which not every Redis-
+	// compatible server has, and counters must never be served from a cache.
+	opt.DisableCache = true
+	opt.Dialer.Timeout = o.Timeout
+	// A dead connection is noticed within a second rather than at the OS's
+	// keepalive pace; the breaker covers the requests meanwhile.
+	opt.ConnWriteTimeout = max(o.Timeout*4, time.Second)
+	// Scripts are not retried on their own: a retry could outlast the
+	// budget, and the caller fails open instead.
+	opt.DisableRetry = true
+	opt.ForceSingleClient = true
+	return &Redis{opt: opt, timeout: o.Timeout}, nil
+}
+
+// Backend names the backend.
+func (r *Redis) Backend() string { return "redis" }
+
+// Connect dials Redis now, for a start-up check; operations connect on
+// their own when this has not been called or has failed.
+func (r *Redis) Connect(ctx context.Context) error {
+	c, err := r.conn()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	return c.Do(ctx, c.B().Ping().Build()).Error()
+}
+
+func (r *Redis) conn() (rueidis.Client, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.client != nil {
+		return r.client, nil
+	}
+	c, err := rueidis.NewClient(r.opt)
+	if err != nil {
+		return nil, fmt.Errorf("connect to redis: %w", err)
+	}
+	r.client = c
+	return c, nil
+}
+
+// Close closes the connection.
+func (r *Redis) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.client != nil {
+		r.client.Close()
+		r.client = nil
+	}
+	return nil
+}
+
+// redisKey is the Redis key of k: the prefix and k in hex, readable in
+// redis-cli.
+func redisKey(k Key) string {
+	const hexDigits = "0123456789abcdef"
+	var b [len(KeyPrefix) + 32]byte
+	copy(b[:], KeyPrefix)
+	for i, c := range k {
+		b[len(KeyPrefix)+2*i] = hexDigits[c>>4]
+		b[len(KeyPrefix)+2*i+1] = hexDigits[c&15]
+	}
+	return string(b[:])
+}
+
+func millis(d time.Duration) string {
+	return strconv.FormatInt(int64(max(1, (d+time.Millisecond-1)/time.Millisecond)), 10)
+}
+
+var kindCodes = [...]string{Rate: "r", Distinct: "d", Strikes: "s"}
+
+// Count records and reads every op of b in one script call.
+func (r *Redis) Count(ctx context.Context, b *Batch) error {
+	b.Counts = b.Counts[:0]
+	if len(b.Ops) == 0 {
+		return nil
+	}
+	keys := make([]string, len(b.Ops))
+	args := make([]string, 1, 1+4*len(b.Ops))
+	args[0] = string(b.ID[:])
+	for i, op := range b.Ops {
+		keys[i] = redisKey(op.Key)
+		rec := "0"
+		if op.Record {
+			rec = "1"
+		}
+		args = append(args, kindCodes[op.Kind], millis(op.Window), string(op.Member[:]), rec)
+	}
+	res, err := r.exec(ctx, countLua, keys, args)
+	if err != nil {
+		return err
+	}
+	vals, err := res.ToArray()
+	if err != nil {
+		return fmt.Errorf("redis: count script: %w", err)
+	}
+	if len(vals) != len(b.Ops) {
+		return fmt.Errorf("redis: count script answered %d values for %d counters", len(vals), len(b.Ops))
+	}
+	for _, v := range vals {
+		n, err := v.AsInt64()
+		if err != nil {
+			return fmt.Errorf("redis: count script: %w", err)
+		}
+		b.Counts = append(b.Counts, n)
+	}
+	return nil
+}
+
+// Strike records strikes in one script call.
+func (r *Redis) Strike(ctx context.Context, strikes []StrikeOp) error {
+	if len(strikes) == 0 {
+		return nil
+	}
+	keys := make([]string, len(strikes))
+	args := make([]string, 0, 2*len(strikes))
+	for i, s := range strikes {
+		keys[i] = redisKey(s.Key)
+		args = append(args, string(s.Member[:]), millis(s.For))
+	}
+	_, err := r.exec(ctx, strikeLua, keys, args)
+	return err
+}
+
+func (r *Redis) exec(ctx context.Context, script *rueidis.Lua, keys, args []string) (rueidis.RedisResult, error) {
+	c, err := r.conn()
+	if err != nil {
+		return rueidis.RedisResult{}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	res := script.Exec(ctx, c, keys, args)
+	if err := res.Error(); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+			return res, fmt.Errorf("%w (%v)", ErrTimeout, err)
+		}
+		return res, fmt.Errorf("redis: %w", err)
+	}
+	return res, nil
+}
