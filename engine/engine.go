@@ -19,6 +19,7 @@ import (
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
 
+	"github.com/modgate/modgate/engine/state"
 	"github.com/modgate/modgate/rules"
 )
 
@@ -85,6 +86,8 @@ type Result struct {
 	Deciding []*rules.Rule
 	// Errors lists the rules that failed.
 	Errors []RuleError
+	// Strikes lists the rules that recorded a strike for this message.
+	Strikes []*rules.Rule
 }
 
 // Reset empties r, keeping its capacity.
@@ -99,6 +102,8 @@ func (r *Result) Reset() {
 	r.Deciding = r.Deciding[:0]
 	clear(r.Errors)
 	r.Errors = r.Errors[:0]
+	clear(r.Strikes)
+	r.Strikes = r.Strikes[:0]
 }
 
 // Engine evaluates rule sets. It holds no rule set itself, so one Engine
@@ -106,21 +111,50 @@ func (r *Result) Reset() {
 type Engine struct {
 	onError OnError
 	vms     sync.Pool
+	store   Store
+	scratch sync.Pool // *stateScratch
 }
 
 // New returns an Engine that treats failing rules as onError says.
-func New(onError OnError) *Engine {
-	return &Engine{onError: onError, vms: sync.Pool{New: func() any { return new(vm.VM) }}}
+func New(onError OnError, opts ...Option) *Engine {
+	e := &Engine{onError: onError, vms: sync.Pool{New: func() any { return new(vm.VM) }}}
+	e.scratch.New = func() any { return new(stateScratch) }
+	for _, o := range opts {
+		o(e)
+	}
+	if e.store == nil {
+		e.store = state.NewGuard(state.NewMemory(0, nil), state.GuardOptions{})
+	}
+	return e
 }
 
 // Evaluate runs rs against env and writes the outcome into res. ctx is the
 // request's: evaluation ends when it is done.
+//
+// A rule set with stateful rules costs one store call before the rules
+// (every rate, distinct and strikes of the rules that apply, counted at
+// once) and one after the verdict when a deciding rule records a strike;
+// any other rule set costs the store nothing.
 func (e *Engine) Evaluate(ctx context.Context, rs *rules.RuleSet, env *rules.Env, res *Result) {
 	res.Reset()
 	env.ResetCache()
 	m := e.vms.Get().(*vm.VM)
 	defer e.vms.Put(m)
+	if !rs.Stateful {
+		e.run(m, rs, env, res)
+		return
+	}
+	sc := e.scratch.Get().(*stateScratch)
+	defer e.scratch.Put(sc)
+	id := Identity(env)
+	e.count(ctx, m, rs, env, sc, id)
+	e.run(m, rs, env, res)
+	e.strike(ctx, m, env, res, sc, id)
+	env.SetState(nil) // sc goes back to the pool
+}
 
+// run evaluates the rules in order until one decides.
+func (e *Engine) run(m *vm.VM, rs *rules.RuleSet, env *rules.Env, res *Result) {
 	for _, r := range rs.Rules {
 		if !r.AppliesTo(env.Trigger) {
 			continue

@@ -27,6 +27,9 @@ type Env struct {
 	// cache holds the results of the text functions for this message, so
 	// that twenty rules calling normalize(text) normalize it once.
 	cache []cached
+	// state holds the results of the rule set's stateful calls for this
+	// message (SetState), indexed like RuleSet.State.
+	state []StateValue
 }
 
 // cached is one memoized call of a text function.
@@ -41,6 +44,7 @@ type cached struct {
 func (e *Env) ResetCache() {
 	clear(e.cache)
 	e.cache = e.cache[:0]
+	e.state = nil
 }
 
 // memo returns fn(in), computed once per message.

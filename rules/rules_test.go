@@ -124,6 +124,18 @@ func TestLoadBad(t *testing.T) {
 			`lists.bad.yaml:7:19: rule "bare": when: lists must be used as lists.NAME`,
 			`lists.bad.yaml:10:31: rule "dynamic": when: lists must be named in the expression (lists.NAME)`,
 		}},
+		{"state.bad.yaml", []string{
+			`state.bad.yaml:3:32: rule "window-expr": when: rate: the window must be a literal duration such as "30s", "10m" or "24h", not an expression`,
+			`state.bad.yaml:6:28: rule "window-bad": when: rate: window "a minute" is not a duration above zero (e.g. "30s", "10m", "24h")`,
+			`state.bad.yaml:9:40: rule "closure": when: rate: the key uses the closure variable #, which exists only inside the expression; a key may use only the message (trigger, message, sender, receiver, text, ...), so that it can be counted before the rules run`,
+			`state.bad.yaml:12:36: rule "let-var": when: rate: the key uses the variable k, which exists only inside the expression; a key may use only the message (trigger, message, sender, receiver, text, ...), so that it can be counted before the rules run`,
+			`state.bad.yaml:15:24: rule "key-type": when: cannot use int as argument (type string) to call rate `,
+			`state.bad.yaml:20:5: rule "strike-allow": strike only applies to drop and tag rules: an allow rule never decides against a sender`,
+			`state.bad.yaml:24:36: rule "strike-zero": strike: for must be a duration above zero, such as 24h or 30m, got "0s"`,
+			`state.bad.yaml:28:13: rule "strike-shape": strike: key is missing (the expression strikes are counted under, such as sender.uid)`,
+			`state.bad.yaml:28:23: rule "strike-shape": strike: unknown key "until" (want key and for)`,
+			`state.bad.yaml:32:26: rule "strike-key": strike key: type rules.User has no field uidd`,
+		}},
 		{"shape.bad.yaml", []string{
 			`shape.bad.yaml:2:3: rules must be a list, got a mapping`,
 		}},

@@ -392,4 +392,3 @@ func waitListening(t *testing.T, port int) {
 	}
 	t.Fatalf("redis-server did not listen on %d", port)
 }
-
