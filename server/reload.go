@@ -97,12 +97,12 @@ func (g *Gateway) reload() (ReloadSummary, error) {
 	}
 	infos := make([]metrics.RuleInfo, len(rs.Rules))
 	for i, r := range rs.Rules {
-		infos[i] = metrics.RuleInfo{ID: r.ID, Action: string(r.Action), Mode: string(r.Mode)}
+		infos[i] = metrics.RuleInfo{ID: r.ID, Action: string(r.Action), Mode: string(r.Mode), Strikes: r.Strike != nil}
 	}
 	now := time.Now()
 	g.live.Store(&live{
 		rules:     rs,
-		engine:    engine.New(onError),
+		engine:    engine.New(onError, engine.WithStore(g.store)),
 		counters:  g.metrics.SetRules(infos),
 		errLogged: make([]atomic.Int64, len(rs.Rules)),
 	})
@@ -147,6 +147,7 @@ func restartOnly(started, next *Config) []string {
 		{"log", started.Log, next.Log},
 		{"reload", started.Reload, next.Reload},
 		{"decision_log", started.DecisionLog, next.DecisionLog},
+		{"state", started.State, next.State},
 	} {
 		if !reflect.DeepEqual(k.was, k.is) {
 			keys = append(keys, k.key)

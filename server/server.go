@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/modgate/modgate/engine"
+	"github.com/modgate/modgate/engine/state"
 	"github.com/modgate/modgate/metrics"
 	"github.com/modgate/modgate/rules"
 )
@@ -56,6 +57,10 @@ type Gateway struct {
 	lastConfig  *Config // the config the last reload read, for watching
 	watcher     *rules.Watcher
 	work        sync.Pool // *work, reused per request
+
+	// store is the state store, kept across reloads so counts survive
+	// them.
+	store *state.Guard
 
 	public, admin *echo.Echo
 	decisions     *decisionLog // nil when the decision log is off
@@ -109,6 +114,11 @@ func New(cfg *Config, opts Options) (*Gateway, error) {
 			return nil, err
 		}
 	}
+	store, err := openStore(cfg.State, g.metrics, g.log)
+	if err != nil {
+		return nil, err
+	}
+	g.store = store
 	if cfg.Auth == nil {
 		g.log.Warn("no auth configured: anyone who can reach the webhook listener can call it", "listen", cfg.Listen)
 	}
@@ -116,12 +126,43 @@ func New(cfg *Config, opts Options) (*Gateway, error) {
 		g.log.Warn(w)
 	}
 	if _, err := g.Reload(); err != nil {
+		g.store.Close()
 		return nil, err
 	}
 	g.public = g.newPublic()
 	g.admin = g.newAdmin()
 	return g, nil
 }
+
+// openStore builds the state store the config asks for. A Redis that
+// cannot be reached is no reason not to start: it is logged, stateful rules
+// fail open meanwhile, and the store connects once Redis is back.
+func openStore(cfg StateConfig, m *metrics.Metrics, log *slog.Logger) (*state.Guard, error) {
+	var b state.Backend
+	switch cfg.Backend {
+	case "redis":
+		r, err := state.NewRedis(state.RedisOptions{URL: cfg.RedisURL(), Timeout: time.Duration(cfg.Timeout)})
+		if err != nil {
+			return nil, err
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		if err := r.Connect(ctx); err != nil {
+			log.Warn("state store unreachable at start: stateful rules fail open until it answers",
+				"backend", "redis", "err", err.Error())
+		} else {
+			log.Info("state store connected", "backend", "redis")
+		}
+		cancel()
+		b = r
+	default:
+		b = state.NewMemory(cfg.MaxKeys, nil)
+	}
+	m.SetStateBackend(b.Backend())
+	return state.NewGuard(b, state.GuardOptions{Observer: m, Logger: log}), nil
+}
+
+// StateBackend names the state store backend: memory or redis.
+func (g *Gateway) StateBackend() string { return g.store.Backend() }
 
 // Handler serves the public listener: the webhook endpoints.
 func (g *Gateway) Handler() http.Handler { return g.public }
@@ -280,6 +321,9 @@ func (g *Gateway) Serve(ctx context.Context, public, admin net.Listener) error {
 		if serr := s.Shutdown(sctx); serr != nil && err == nil {
 			err = fmt.Errorf("shutdown: %w", serr)
 		}
+	}
+	if cerr := g.store.Close(); cerr != nil && err == nil {
+		err = fmt.Errorf("close state store: %w", cerr)
 	}
 	if g.decisions != nil {
 		if cerr := g.decisions.close(); cerr != nil && err == nil {

@@ -112,6 +112,9 @@ func (g *Gateway) record(l *live, env *rules.Env, res *engine.Result, took time.
 	for _, r := range res.Matched {
 		l.counters.Match(r.Index)
 	}
+	for _, r := range res.Strikes {
+		l.counters.Strike(r.Index)
+	}
 	for _, e := range res.Errors {
 		l.counters.Error(e.Rule.Index)
 		// A rule failing on every message must not flood the log: one line

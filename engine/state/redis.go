@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -98,6 +99,11 @@ type RedisOptions struct {
 func NewRedis(o RedisOptions) (*Redis, error) {
 	opt, err := rueidis.ParseURL(o.URL)
 	if err != nil {
+		// A *url.Error quotes the URL, password included: keep only why.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return nil, fmt.Errorf("state.redis url: %w", err)
 	}
 	if o.Timeout <= 0 {
