@@ -39,14 +39,18 @@ func redisAddr(t *testing.T) string {
 	return addr
 }
 
+// maxMembers is the bound on one counter the contract runs with: small, so
+// that the bound itself can be tested.
+const maxMembers = 8
+
 func subjects(t *testing.T) map[string]func(t *testing.T) subject {
 	return map[string]func(t *testing.T) subject{
 		"memory": func(t *testing.T) subject {
 			clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
-			return subject{store: state.NewMemory(1000, clock.Now), advance: clock.Advance}
+			return subject{store: state.NewMemoryMembers(1000, maxMembers, clock.Now), advance: clock.Advance}
 		},
 		"redis": func(t *testing.T) subject {
-			r, err := state.NewRedis(state.RedisOptions{URL: "redis://" + redisAddr(t) + "/0", Timeout: time.Second})
+			r, err := state.NewRedis(state.RedisOptions{URL: "redis://" + redisAddr(t) + "/0", Timeout: time.Second, MaxMembers: maxMembers})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -234,11 +238,35 @@ func TestContract(t *testing.T) {
 					t.Errorf("counts = %v, want [1 1 0]", b.Counts)
 				}
 			})
+			t.Run("a counter saturates at its bound, keeping the newest", func(t *testing.T) {
+				s := open(t)
+				op := state.Op{Kind: state.Rate, Key: state.KeyOf(state.Rate, window, unique(t)), Window: window, Record: true}
+				for i := range 3 * maxMembers {
+					if got, want := count(t, s.store, "m"+strconv.Itoa(i), op), int64(min(i+1, maxMembers)); got != want {
+						t.Fatalf("message %d: rate = %d, want %d", i+1, got, want)
+					}
+				}
+				k := state.KeyOf(state.Strikes, 0, unique(t))
+				for i := range 3 * maxMembers {
+					if err := s.store.Strike(context.Background(), []state.StrikeOp{{Key: k, Member: id("s" + strconv.Itoa(i)), For: time.Duration(i+1) * 100 * time.Millisecond}}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if got := count(t, s.store, "x", state.Op{Kind: state.Strikes, Key: k}); got != maxMembers {
+					t.Errorf("strikes = %d, want the bound %d", got, maxMembers)
+				}
+				// The 16 soonest to expire were dropped: the 8 kept last 1.7 s
+				// and more.
+				s.advance(1650 * time.Millisecond)
+				if got := count(t, s.store, "x", state.Op{Kind: state.Strikes, Key: k}); got != maxMembers {
+					t.Errorf("strikes after 1.65s = %d, want %d: the bound must drop the soonest to expire", got, maxMembers)
+				}
+			})
 			t.Run("concurrent messages are each counted", func(t *testing.T) {
 				s := open(t)
 				op := state.Op{Kind: state.Rate, Key: state.KeyOf(state.Rate, time.Minute, unique(t)), Window: time.Minute, Record: true}
 				var wg sync.WaitGroup
-				for i := range 50 {
+				for i := range maxMembers {
 					wg.Go(func() {
 						b := &state.Batch{ID: id("m" + strconv.Itoa(i)), Ops: []state.Op{op}}
 						if err := s.store.Count(context.Background(), b); err != nil {
@@ -247,8 +275,8 @@ func TestContract(t *testing.T) {
 					})
 				}
 				wg.Wait()
-				if got := count(t, s.store, "m0", op); got != 50 {
-					t.Errorf("rate = %d after 50 concurrent messages, want 50", got)
+				if got := count(t, s.store, "m0", op); got != maxMembers {
+					t.Errorf("rate = %d after %d concurrent messages, want %d", got, maxMembers, maxMembers)
 				}
 			})
 		})

@@ -24,7 +24,8 @@ const memShards = 16
 //
 // It is safe for concurrent use.
 type Memory struct {
-	now    func() time.Time
+	now        func() time.Time
+	maxMembers int
 	shards [memShards]memShard
 	next   atomic.Uint32 // the shard the next operation tidies
 }
@@ -56,15 +57,25 @@ type logItem struct {
 }
 
 // NewMemory returns a memory store of at most maxKeys counters (0 means
-// DefaultMaxKeys). now is its clock: time.Now, or a fake one in tests.
+// DefaultMaxKeys), each of at most DefaultMaxMembers members. now is its
+// clock: time.Now, or a fake one in tests.
 func NewMemory(maxKeys int, now func() time.Time) *Memory {
+	return NewMemoryMembers(maxKeys, DefaultMaxMembers, now)
+}
+
+// NewMemoryMembers is NewMemory with another bound on the members of one
+// counter, for tests of the bound.
+func NewMemoryMembers(maxKeys, maxMembers int, now func() time.Time) *Memory {
 	if maxKeys <= 0 {
 		maxKeys = DefaultMaxKeys
+	}
+	if maxMembers <= 0 {
+		maxMembers = DefaultMaxMembers
 	}
 	if now == nil {
 		now = time.Now
 	}
-	m := &Memory{now: now}
+	m := &Memory{now: now, maxMembers: maxMembers}
 	per := max(1, maxKeys/memShards)
 	for i := range m.shards {
 		s := &m.shards[i]
@@ -103,7 +114,7 @@ func (m *Memory) Count(_ context.Context, b *Batch) error {
 		op := &b.Ops[i]
 		s := m.shard(op.Key)
 		s.mu.Lock()
-		b.Counts = append(b.Counts, s.count(op, b.ID, now))
+		b.Counts = append(b.Counts, s.count(op, b.ID, now, m.maxMembers))
 		s.mu.Unlock()
 	}
 	m.tidy(now)
@@ -126,7 +137,7 @@ func (m *Memory) Strike(_ context.Context, strikes []StrikeOp) error {
 	for _, st := range strikes {
 		s := m.shard(st.Key)
 		s.mu.Lock()
-		s.strike(st, now)
+		s.strike(st, now, m.maxMembers)
 		s.mu.Unlock()
 	}
 	return nil
@@ -135,7 +146,7 @@ func (m *Memory) Strike(_ context.Context, strikes []StrikeOp) error {
 // Close does nothing: the memory store holds no connections.
 func (m *Memory) Close() error { return nil }
 
-func (s *memShard) count(op *Op, id Key, now int64) int64 {
+func (s *memShard) count(op *Op, id Key, now int64, maxMembers int) int64 {
 	s.dropExpired(now)
 	e := s.keys[op.Key]
 	cutoff := now
@@ -167,11 +178,12 @@ func (s *memShard) count(op *Op, id Key, now int64) int64 {
 		// from now.
 		e.insert(op.Member, now)
 	}
+	e.trim(maxMembers)
 	e.expires = max(e.expires, now+int64(op.Window))
 	return int64(len(e.members))
 }
 
-func (s *memShard) strike(st StrikeOp, now int64) {
+func (s *memShard) strike(st StrikeOp, now int64, maxMembers int) {
 	s.dropExpired(now)
 	e := s.keys[st.Key]
 	if e == nil {
@@ -185,7 +197,24 @@ func (s *memShard) strike(st StrikeOp, now int64) {
 	}
 	until := now + int64(st.For)
 	e.insert(st.Member, until)
+	e.trim(maxMembers)
 	e.expires = max(e.expires, until)
+}
+
+// trim drops the oldest members (for strikes, the soonest to expire) until
+// at most n are left.
+func (e *entry) trim(n int) {
+	for len(e.members) > n && e.head < len(e.log) {
+		it := e.log[e.head]
+		if t, ok := e.members[it.m]; ok && t == it.t {
+			delete(e.members, it.m)
+		}
+		e.head++
+	}
+	if e.head > len(e.log)/2 {
+		k := copy(e.log, e.log[e.head:])
+		e.log, e.head = e.log[:k], 0
+	}
 }
 
 // add creates the counter for k, evicting the least recently used one when

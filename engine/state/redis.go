@@ -24,14 +24,18 @@ const KeyPrefix = "mg:"
 // strikes one member per strike scored by when it expires. The key expires
 // with its window, so an idle counter costs nothing.
 //
-// KEYS: the counters. ARGV[1]: the message identity; then four arguments
-// per key: kind (r, d, s), window in ms, member (distinct), record (1/0).
+// A counter holds at most cap members: beyond it the lowest scores go.
+//
+// KEYS: the counters. ARGV[1]: the message identity; ARGV[2]: cap; then
+// four arguments per key: kind (r, d, s), window in ms, member (distinct),
+// record (1/0).
 const countScript = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local cap = tonumber(ARGV[2])
 local out = {}
 for i, k in ipairs(KEYS) do
-  local j = 2 + (i - 1) * 4
+  local j = 3 + (i - 1) * 4
   local kind, win = ARGV[j], tonumber(ARGV[j + 1])
   if kind == 's' then
     redis.call('ZREMRANGEBYSCORE', k, '-inf', now)
@@ -43,6 +47,8 @@ for i, k in ipairs(KEYS) do
       else
         redis.call('ZADD', k, now, ARGV[j + 2])
       end
+      local n = redis.call('ZCARD', k)
+      if n > cap then redis.call('ZREMRANGEBYRANK', k, 0, n - cap - 1) end
       redis.call('PEXPIRE', k, win)
     end
   end
@@ -51,16 +57,19 @@ end
 return out
 `
 
-// strikeScript records strikes: per key, ARGV holds the member and how
-// long the strike lasts in ms. A member already there (the same message
-// deciding the same rule again) is left as it is.
+// strikeScript records strikes: ARGV[1] is the cap; per key, ARGV holds
+// the member and how long the strike lasts in ms. A member already there
+// (the same message deciding the same rule again) is left as it is.
 const strikeScript = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local cap = tonumber(ARGV[1])
 for i, k in ipairs(KEYS) do
-  local ttl = tonumber(ARGV[2 * i])
+  local ttl = tonumber(ARGV[2 * i + 1])
   redis.call('ZREMRANGEBYSCORE', k, '-inf', now)
-  redis.call('ZADD', k, 'NX', now + ttl, ARGV[2 * i - 1])
+  redis.call('ZADD', k, 'NX', now + ttl, ARGV[2 * i])
+  local n = redis.call('ZCARD', k)
+  if n > cap then redis.call('ZREMRANGEBYRANK', k, 0, n - cap - 1) end
   if redis.call('PTTL', k) < ttl then redis.call('PEXPIRE', k, ttl) end
 end
 return #KEYS
@@ -82,6 +91,7 @@ var (
 type Redis struct {
 	opt     rueidis.ClientOption
 	timeout time.Duration
+	cap     string // DefaultMaxMembers, or RedisOptions.MaxMembers
 
 	mu     sync.Mutex
 	client rueidis.Client
@@ -93,6 +103,8 @@ type RedisOptions struct {
 	URL string
 	// Timeout bounds each operation, dialling included.
 	Timeout time.Duration
+	// MaxMembers bounds one counter (DefaultMaxMembers when 0).
+	MaxMembers int
 }
 
 // NewRedis parses the URL and returns a store that connects on first use.
@@ -120,7 +132,10 @@ func NewRedis(o RedisOptions) (*Redis, error) {
 	// budget, and the caller fails open instead.
 	opt.DisableRetry = true
 	opt.ForceSingleClient = true
-	return &Redis{opt: opt, timeout: o.Timeout}, nil
+	if o.MaxMembers <= 0 {
+		o.MaxMembers = DefaultMaxMembers
+	}
+	return &Redis{opt: opt, timeout: o.Timeout, cap: strconv.Itoa(o.MaxMembers)}, nil
 }
 
 // Backend names the backend.
@@ -189,8 +204,8 @@ func (r *Redis) Count(ctx context.Context, b *Batch) error {
 		return nil
 	}
 	keys := make([]string, len(b.Ops))
-	args := make([]string, 1, 1+4*len(b.Ops))
-	args[0] = string(b.ID[:])
+	args := make([]string, 2, 2+4*len(b.Ops))
+	args[0], args[1] = string(b.ID[:]), r.cap
 	for i, op := range b.Ops {
 		keys[i] = redisKey(op.Key)
 		rec := "0"
@@ -226,7 +241,8 @@ func (r *Redis) Strike(ctx context.Context, strikes []StrikeOp) error {
 		return nil
 	}
 	keys := make([]string, len(strikes))
-	args := make([]string, 0, 2*len(strikes))
+	args := make([]string, 1, 1+2*len(strikes))
+	args[0] = r.cap
 	for i, s := range strikes {
 		keys[i] = redisKey(s.Key)
 		args = append(args, string(s.Member[:]), millis(s.For))

@@ -117,6 +117,13 @@ type StrikeOp struct {
 	For    time.Duration
 }
 
+// DefaultMaxMembers bounds the members of one counter: a flood of 5,000
+// messages a second must not grow one sorted set (or a day of strikes) without
+// bound. Beyond it the oldest members go (for strikes, the soonest to
+// expire), so counts saturate there: rules compare counts with thresholds
+// far below it, and those comparisons stay exact.
+const DefaultMaxMembers = 10_000
+
 // Errors a store reports besides its backend's own.
 var (
 	// ErrTimeout is a store operation that took longer than state.timeout.
