@@ -26,8 +26,8 @@ const memShards = 16
 type Memory struct {
 	now        func() time.Time
 	maxMembers int
-	shards [memShards]memShard
-	next   atomic.Uint32 // the shard the next operation tidies
+	shards     [memShards]memShard
+	next       atomic.Uint32 // the shard the next operation tidies
 }
 
 type memShard struct {
