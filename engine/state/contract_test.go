@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -419,4 +420,34 @@ func waitListening(t *testing.T, port int) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("redis-server did not listen on %d", port)
+}
+
+// BenchmarkRedisCount is one message's script call against the Redis of
+// MODGATE_TEST_REDIS_ADDR, a rate and a strikes read as the spam pack's
+// rules make, from 8 goroutines a core.
+func BenchmarkRedisCount(b *testing.B) {
+	addr := os.Getenv("MODGATE_TEST_REDIS_ADDR")
+	if addr == "" {
+		b.Skip("MODGATE_TEST_REDIS_ADDR is unset")
+	}
+	r, err := state.NewRedis(state.RedisOptions{URL: "redis://" + addr + "/0", Timeout: time.Second})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	b.ReportAllocs()
+	b.SetParallelism(8)
+	var n atomic.Int64
+	b.RunParallel(func(pb *testing.PB) {
+		batch := &state.Batch{Ops: []state.Op{
+			{Kind: state.Rate, Key: state.KeyOf(state.Rate, time.Minute, "bench:flood"), Window: time.Minute, Record: true},
+			{Kind: state.Strikes, Key: state.KeyOf(state.Strikes, 0, "bench:u1")},
+		}}
+		for pb.Next() {
+			batch.ID = state.MemberOf(strconv.FormatInt(n.Add(1), 10))
+			if err := r.Count(context.Background(), batch); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
