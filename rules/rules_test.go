@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/modgate/modgate/rules"
 )
@@ -266,4 +267,72 @@ func loadText(t testing.TB, src string) *rules.RuleSet {
 		t.Fatalf("Load: %v", err)
 	}
 	return rs
+}
+
+// TestStateCalls: the compiler lifts every rate, distinct and strikes call
+// of the enabled rules into RuleSet.State, with its window, and leaves the
+// calls of disabled rules out.
+func TestStateCalls(t *testing.T) {
+	dir := t.TempDir()
+	path := writeFile(t, dir, "rules.yaml", `
+rules:
+  - id: a
+    when: rate("f:" + sender.uid, "1m") > 3 or distinct(sender.uid, receiver.uid, "10m") > 2
+    action: drop
+    strike: {key: sender.uid, for: 24h}
+  - id: off
+    enabled: false
+    when: rate(sender.uid, "5s") > 1
+    action: drop
+  - id: b
+    triggers: [message_edited]
+    when: strikes(sender.uid) > 0
+    action: tag
+    tags: [x]
+    inject:
+      edits: rate("e:" + sender.uid, "1h")
+  - id: plain
+    when: text contains "rate"
+    action: drop
+`)
+	rs, err := rules.Load([]string{path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rs.Stateful {
+		t.Error("not stateful")
+	}
+	type call struct {
+		kind   rules.StateKind
+		window time.Duration
+		rule   string
+		value  bool
+	}
+	var got []call
+	for _, c := range rs.State {
+		got = append(got, call{c.Kind, c.Window, c.Rule.ID, c.Value != nil})
+	}
+	want := []call{
+		{rules.StateRate, time.Minute, "a", false},
+		{rules.StateDistinct, 10 * time.Minute, "a", true},
+		{rules.StateStrikes, 0, "b", false},
+		{rules.StateRate, time.Hour, "b", false},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("state calls\n got %+v\nwant %+v", got, want)
+	}
+	if s := rs.Rules[0].Strike; s == nil || s.For != 24*time.Hour || s.KeySource != "sender.uid" {
+		t.Errorf("strike %+v", s)
+	}
+	if !rs.Rules[1].CountsOn("message_edited") || rs.Rules[1].CountsOn("before_message") || !rs.Rules[0].CountsOn("moderation_api") || rs.Rules[0].CountsOn("after_message") {
+		t.Error("CountsOn: rules count on their triggers, or on the interception paths by default")
+	}
+
+	stateless, err := rules.Load([]string{writeFile(t, dir, "plain.yaml", "rules: [{id: p, when: 'text contains \"x\"', action: drop}]")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stateless.Stateful || len(stateless.State) != 0 {
+		t.Error("a rule set without stateful functions is marked stateful")
+	}
 }
