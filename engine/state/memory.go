@@ -46,6 +46,7 @@ type entry struct {
 	key        Key
 	prev, next *entry
 	expires    int64 // unix ns after which the whole counter is empty
+	kind       Kind
 	members    map[Key]int64
 	log        []logItem // log[head:] is live
 	head       int
@@ -164,7 +165,7 @@ func (s *memShard) count(op *Op, id Key, now int64, maxMembers int) int64 {
 		return int64(len(e.members))
 	}
 	if e == nil {
-		e = s.add(op.Key)
+		e = s.add(op.Key, op.Kind)
 	}
 	switch op.Kind {
 	case Rate:
@@ -187,7 +188,7 @@ func (s *memShard) strike(st StrikeOp, now int64, maxMembers int) {
 	s.dropExpired(now)
 	e := s.keys[st.Key]
 	if e == nil {
-		e = s.add(st.Key)
+		e = s.add(st.Key, Strikes)
 	} else {
 		e.prune(now)
 		s.touch(e)
@@ -201,14 +202,24 @@ func (s *memShard) strike(st StrikeOp, now int64, maxMembers int) {
 	e.expires = max(e.expires, until)
 }
 
+// forget drops the member of a log item leaving the log. Only a distinct
+// counter re-records members, leaving stale items behind whose member was
+// seen again later and must stay; rate and strikes members are recorded
+// once, so their items are never stale and need no lookup.
+func (e *entry) forget(it logItem) {
+	if e.kind == Distinct {
+		if t, ok := e.members[it.m]; !ok || t != it.t {
+			return
+		}
+	}
+	delete(e.members, it.m)
+}
+
 // trim drops the oldest members (for strikes, the soonest to expire) until
 // at most n are left.
 func (e *entry) trim(n int) {
 	for len(e.members) > n && e.head < len(e.log) {
-		it := e.log[e.head]
-		if t, ok := e.members[it.m]; ok && t == it.t {
-			delete(e.members, it.m)
-		}
+		e.forget(e.log[e.head])
 		e.head++
 	}
 	if e.head > len(e.log)/2 {
@@ -219,11 +230,11 @@ func (e *entry) trim(n int) {
 
 // add creates the counter for k, evicting the least recently used one when
 // the shard is full.
-func (s *memShard) add(k Key) *entry {
+func (s *memShard) add(k Key, kind Kind) *entry {
 	if len(s.keys) >= s.max {
 		s.remove(s.ring.prev)
 	}
-	e := &entry{key: k, members: make(map[Key]int64, 1)}
+	e := &entry{key: k, kind: kind, members: make(map[Key]int64, 1)}
 	s.keys[k] = e
 	e.prev, e.next = &s.ring, s.ring.next
 	e.prev.next, e.next.prev = e, e
@@ -283,10 +294,7 @@ func (e *entry) insert(member Key, t int64) {
 func (e *entry) prune(cutoff int64) {
 	i := e.head
 	for ; i < len(e.log) && e.log[i].t <= cutoff; i++ {
-		it := e.log[i]
-		if t, ok := e.members[it.m]; ok && t == it.t {
-			delete(e.members, it.m)
-		}
+		e.forget(e.log[i])
 	}
 	if i == e.head {
 		return
