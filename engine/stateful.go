@@ -20,7 +20,7 @@ import (
 // state.Redis implements it.
 type Store interface {
 	Count(ctx context.Context, b *state.Batch) error
-	Strike(ctx context.Context, strikes []state.StrikeOp) error
+	Strike(ctx context.Context, b *state.Batch) error
 	// Backend names the store ("memory", "redis") for status pages.
 	Backend() string
 }
@@ -38,11 +38,10 @@ func (e *Engine) Backend() string { return e.store.Backend() }
 
 // stateScratch is the per-message memory of the stateful path, pooled.
 type stateScratch struct {
-	batch   state.Batch
-	slots   []int // per state call: its op in batch.Ops, or -1
-	vals    []rules.StateValue
-	strikes []state.StrikeOp
-	struck  []*rules.Rule
+	batch  state.Batch
+	slots  []int // per state call: its op in batch.Ops, or -1
+	vals   []rules.StateValue
+	struck []*rules.Rule
 }
 
 var stateKinds = [...]state.Kind{rules.StateRate: state.Rate, rules.StateDistinct: state.Distinct, rules.StateStrikes: state.Strikes}
@@ -115,7 +114,8 @@ func addOp(b *state.Batch, op state.Op) int {
 // message and matched (SPEC §10 item 3). A failure is an error of each
 // rule whose strike was lost; the verdict stands.
 func (e *Engine) strike(ctx context.Context, m *vm.VM, env *rules.Env, res *Result, sc *stateScratch, id state.Key) {
-	sc.strikes, sc.struck = sc.strikes[:0], sc.struck[:0]
+	b := &sc.batch
+	b.Strikes, sc.struck = b.Strikes[:0], sc.struck[:0]
 	for _, r := range res.Deciding {
 		if r.Strike == nil || !slices.Contains(res.Matched, r) {
 			continue
@@ -125,15 +125,15 @@ func (e *Engine) strike(ctx context.Context, m *vm.VM, env *rules.Env, res *Resu
 			res.Errors = append(res.Errors, RuleError{Rule: r, Err: fmt.Errorf("strike key: %w", oneLine(err))})
 			continue
 		}
-		sc.strikes = append(sc.strikes, state.StrikeOp{
+		b.Strikes = append(b.Strikes, state.StrikeOp{
 			Key: state.KeyOf(state.Strikes, 0, key), Member: state.StrikeMember(id, r.ID), For: r.Strike.For,
 		})
 		sc.struck = append(sc.struck, r)
 	}
-	if len(sc.strikes) == 0 {
+	if len(b.Strikes) == 0 {
 		return
 	}
-	if err := e.store.Strike(ctx, sc.strikes); err != nil {
+	if err := e.store.Strike(ctx, b); err != nil {
 		for _, r := range sc.struck {
 			res.Errors = append(res.Errors, RuleError{Rule: r, Err: fmt.Errorf("strike: %w", err)})
 		}

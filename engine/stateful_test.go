@@ -39,7 +39,7 @@ func (s *recordingStore) Count(ctx context.Context, b *state.Batch) error {
 	return s.Memory.Count(ctx, b)
 }
 
-func (s *recordingStore) Strike(ctx context.Context, st []state.StrikeOp) error {
+func (s *recordingStore) Strike(ctx context.Context, st *state.Batch) error {
 	s.mu.Lock()
 	s.strikes++
 	fail := s.fail

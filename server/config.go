@@ -165,6 +165,9 @@ const (
 	EnvListen      = "MODGATE_LISTEN"
 	EnvAdminListen = "MODGATE_ADMIN_LISTEN"
 	EnvPassword    = "MODGATE_WEBHOOK_PASSWORD"
+	// EnvRedisURL gives the Redis URL of state.backend: redis when the
+	// config names neither redis.url nor redis.url_env.
+	EnvRedisURL = "MODGATE_REDIS_URL"
 )
 
 // LoadConfig reads the configuration at path, applies defaults and the
@@ -321,7 +324,10 @@ func (s *StateConfig) validate(path string, getenv func(string) string) []error 
 				bad("redis.url_env: the variable %s is unset or empty: set it (e.g. %s=redis://localhost:6379/0)", r.URLEnv, r.URLEnv)
 			}
 		default:
-			bad("redis: backend redis needs redis.url_env (or redis.url), e.g. url_env: MODGATE_REDIS_URL")
+			// No redis block: the conventional variable.
+			if s.redisURL = getenv(EnvRedisURL); s.redisURL == "" {
+				bad("redis: backend redis needs a Redis URL: set %s (e.g. %s=redis://localhost:6379/0), or redis.url_env or redis.url", EnvRedisURL, EnvRedisURL)
+			}
 		}
 		if s.redisURL != "" {
 			if _, err := state.NewRedis(state.RedisOptions{URL: s.redisURL}); err != nil {

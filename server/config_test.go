@@ -60,7 +60,17 @@ func TestParseConfig(t *testing.T) {
 			name:   "state redis without a URL",
 			config: "rules: [r.yaml]\nstate: {backend: redis}\n",
 			getenv: env(),
-			errs:   []string{"state.redis: backend redis needs redis.url_env (or redis.url)"},
+			errs:   []string{"state.redis: backend redis needs a Redis URL: set MODGATE_REDIS_URL"},
+		},
+		{
+			name:   "state redis takes MODGATE_REDIS_URL when the config names no URL",
+			config: "rules: [r.yaml]\nstate: {backend: redis}\n",
+			getenv: env("MODGATE_REDIS_URL", "redis://r:6379/0"),
+			check: func(t *testing.T, c *server.Config) {
+				if c.State.RedisURL() != "redis://r:6379/0" {
+					t.Errorf("redis URL %q", c.State.RedisURL())
+				}
+			},
 		},
 		{
 			name:   "state redis URL that is not one, without quoting its password",

@@ -201,7 +201,7 @@ func TestContract(t *testing.T) {
 				}
 				ctx := context.Background()
 				for _, m := range []string{"m1", "m2", "m1"} { // m1 twice: one strike
-					if err := s.store.Strike(ctx, []state.StrikeOp{{Key: k, Member: state.StrikeMember(id(m), "flood"), For: window}}); err != nil {
+					if err := s.store.Strike(ctx, &state.Batch{Strikes: []state.StrikeOp{{Key: k, Member: state.StrikeMember(id(m), "flood"), For: window}}}); err != nil {
 						t.Fatal(err)
 					}
 				}
@@ -249,7 +249,7 @@ func TestContract(t *testing.T) {
 				}
 				k := state.KeyOf(state.Strikes, 0, unique(t))
 				for i := range 3 * maxMembers {
-					if err := s.store.Strike(context.Background(), []state.StrikeOp{{Key: k, Member: id("s" + strconv.Itoa(i)), For: time.Duration(i+1) * 100 * time.Millisecond}}); err != nil {
+					if err := s.store.Strike(context.Background(), &state.Batch{Strikes: []state.StrikeOp{{Key: k, Member: id("s" + strconv.Itoa(i)), For: time.Duration(i+1) * 100 * time.Millisecond}}}); err != nil {
 						t.Fatal(err)
 					}
 				}

@@ -11,7 +11,7 @@ import (
 // Backend is a store Guard can wrap: Memory or Redis.
 type Backend interface {
 	Count(ctx context.Context, b *Batch) error
-	Strike(ctx context.Context, strikes []StrikeOp) error
+	Strike(ctx context.Context, b *Batch) error
 	Backend() string
 	Close() error
 }
@@ -95,27 +95,27 @@ func (g *Guard) Open() bool {
 
 // Count records and reads the counters of one message.
 func (g *Guard) Count(ctx context.Context, b *Batch) error {
-	return g.do(ctx, b, nil)
+	return g.do(ctx, b, false)
 }
 
-// Strike records strikes.
-func (g *Guard) Strike(ctx context.Context, strikes []StrikeOp) error {
-	return g.do(ctx, nil, strikes)
+// Strike records the strikes of b.
+func (g *Guard) Strike(ctx context.Context, b *Batch) error {
+	return g.do(ctx, b, true)
 }
 
-// do runs Count (b set) or Strike; not a closure, which would cost an
-// allocation per message.
-func (g *Guard) do(ctx context.Context, b *Batch, strikes []StrikeOp) error {
+// do runs Count or Strike; not a closure, which would cost an allocation
+// per message.
+func (g *Guard) do(ctx context.Context, b *Batch, strike bool) error {
 	start := g.now()
 	if !g.allow(start) {
 		g.observe("skipped", 0)
 		return ErrSkipped
 	}
 	var err error
-	if b != nil {
-		err = g.b.Count(ctx, b)
+	if strike {
+		err = g.b.Strike(ctx, b)
 	} else {
-		err = g.b.Strike(ctx, strikes)
+		err = g.b.Count(ctx, b)
 	}
 	took := g.now().Sub(start)
 	if err == nil {

@@ -132,10 +132,10 @@ func (m *Memory) tidy(now int64) {
 	}
 }
 
-// Strike records strikes.
-func (m *Memory) Strike(_ context.Context, strikes []StrikeOp) error {
+// Strike records the strikes of b.
+func (m *Memory) Strike(_ context.Context, b *Batch) error {
 	now := m.now().UnixNano()
-	for _, st := range strikes {
+	for _, st := range b.Strikes {
 		s := m.shard(st.Key)
 		s.mu.Lock()
 		s.strike(st, now, m.maxMembers)

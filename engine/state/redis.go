@@ -197,8 +197,10 @@ func millis(d time.Duration) string {
 
 var kindCodes = [...]string{Rate: "r", Distinct: "d", Strikes: "s"}
 
-// Count records and reads every op of b in one script call.
+// Count records and reads every op of b in one script call, within
+// state.timeout of now; Strike spends what is left of it.
 func (r *Redis) Count(ctx context.Context, b *Batch) error {
+	b.started = time.Now()
 	b.Counts = b.Counts[:0]
 	if len(b.Ops) == 0 {
 		return nil
@@ -214,7 +216,7 @@ func (r *Redis) Count(ctx context.Context, b *Batch) error {
 		}
 		args = append(args, kindCodes[op.Kind], millis(op.Window), string(op.Member[:]), rec)
 	}
-	res, err := r.exec(ctx, countLua, keys, args)
+	res, err := r.exec(ctx, b, countLua, keys, args)
 	if err != nil {
 		return err
 	}
@@ -235,8 +237,9 @@ func (r *Redis) Count(ctx context.Context, b *Batch) error {
 	return nil
 }
 
-// Strike records strikes in one script call.
-func (r *Redis) Strike(ctx context.Context, strikes []StrikeOp) error {
+// Strike records the strikes of b in one script call.
+func (r *Redis) Strike(ctx context.Context, b *Batch) error {
+	strikes := b.Strikes
 	if len(strikes) == 0 {
 		return nil
 	}
@@ -247,16 +250,26 @@ func (r *Redis) Strike(ctx context.Context, strikes []StrikeOp) error {
 		keys[i] = redisKey(s.Key)
 		args = append(args, string(s.Member[:]), millis(s.For))
 	}
-	_, err := r.exec(ctx, strikeLua, keys, args)
+	_, err := r.exec(ctx, b, strikeLua, keys, args)
 	return err
 }
 
-func (r *Redis) exec(ctx context.Context, script *rueidis.Lua, keys, args []string) (rueidis.RedisResult, error) {
+// exec runs script by EVALSHA within what is left of b's budget: the
+// message's state.timeout from when Count began (or from now, for a batch
+// that was never counted).
+func (r *Redis) exec(ctx context.Context, b *Batch, script *rueidis.Lua, keys, args []string) (rueidis.RedisResult, error) {
+	if b.started.IsZero() {
+		b.started = time.Now()
+	}
+	deadline := b.started.Add(r.timeout)
+	if time.Until(deadline) <= 0 {
+		return rueidis.RedisResult{}, fmt.Errorf("%w (the message's budget was spent before this call)", ErrTimeout)
+	}
 	c, err := r.conn()
 	if err != nil {
 		return rueidis.RedisResult{}, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	ctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	res := script.Exec(ctx, c, keys, args)
 	if err := res.Error(); err != nil {

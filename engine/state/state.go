@@ -102,12 +102,20 @@ type Batch struct {
 	// Counts receives one count per op, this message included for Rate and
 	// Distinct ops that record, strikes before this message's for Strikes.
 	Counts []int64
+	// Strikes are the strikes the message records after its verdict.
+	Strikes []StrikeOp
+
+	// started is when Count began, so that Strike spends what is left of
+	// the message's state.timeout rather than a budget of its own.
+	started time.Time
 }
 
 // Reset empties b, keeping its capacity.
 func (b *Batch) Reset() {
 	b.Ops = b.Ops[:0]
 	b.Counts = b.Counts[:0]
+	b.Strikes = b.Strikes[:0]
+	b.started = time.Time{}
 }
 
 // StrikeOp records one strike: Member under Key until For has passed.
