@@ -85,7 +85,7 @@ func (e *Env) SetState(v []StateValue) { e.state = v }
 var errNoState = errors.New("no state store: rate, distinct and strikes need one")
 
 func stateValue(env *Env, slot int) (int, error) {
-	if slot >= len(env.state) {
+	if slot < 0 || slot >= len(env.state) {
 		return 0, errNoState
 	}
 	v := env.state[slot]
@@ -161,7 +161,7 @@ func (c *compiler) liftState(n *yaml.Node, id, what string) ([]int, error) {
 			if i == 1 {
 				argName = "value"
 			}
-			if bad := f.closure(a, name); bad != nil {
+			if bad := f.closure(a); bad != nil {
 				at(bad.node, "%s: the %s uses %s, which exists only inside the expression; a %s may use only the message (trigger, message, sender, receiver, text, ...), so that it can be counted before the rules run",
 					name, argName, bad.what, argName)
 				continue
@@ -257,7 +257,7 @@ type closureUse struct {
 // closure returns the first use in a of something that exists only while
 // the expression runs: the closure variables #, #index, #acc (and the
 // .field shorthand), a let variable, or another stateful call.
-func (f *stateFinder) closure(a ast.Node, fn string) *closureUse {
+func (f *stateFinder) closure(a ast.Node) *closureUse {
 	v := &closureVisitor{vars: f.vars}
 	ast.Walk(&a, v)
 	return v.found
@@ -308,7 +308,7 @@ func (c *compiler) strike(id string, st *strikeSpec, r *Rule) error {
 	}
 	f := &stateFinder{vars: map[string]bool{}}
 	ast.Walk(&tree.Node, f)
-	if bad := f.closure(tree.Node, "strike"); bad != nil {
+	if bad := f.closure(tree.Node); bad != nil {
 		return c.exprError(st.key, id, "strike key", &file.Error{Location: bad.node.Location(),
 			Message: "the key uses " + bad.what + "; a strike key may use only the message, such as sender.uid"})
 	}
