@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -202,5 +203,22 @@ func TestStatefulRedisDown(t *testing.T) {
 	g.AdminHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
 	if rec.Code != http.StatusOK {
 		t.Errorf("/readyz = %d with Redis down, want 200: moderation without state beats none", rec.Code)
+	}
+}
+
+// TestStatefulCountsSurviveReload: the store belongs to the gateway, not to
+// a rule set, so a reload does not reset a flooder's count.
+func TestStatefulCountsSurviveReload(t *testing.T) {
+	cfg := writeGateway(t, floodRules, "rules: [rules.yaml]\n")
+	g := loadGateway(t, cfg, prometheus.NewRegistry())
+	for i := range 3 {
+		post(t, g.Handler(), "/webhooks/cometchat", envelope("u1", fmt.Sprint("m", i), "hi"))
+	}
+	writeFile(t, filepath.Join(filepath.Dir(cfg), "rules.yaml"), floodRules+"  - id: added\n    when: 'text == \"x\"'\n    action: drop\n")
+	if s, err := g.Reload(); err != nil || s.Rules != 4 {
+		t.Fatalf("reload: %+v %v", s, err)
+	}
+	if got := post(t, g.Handler(), "/webhooks/cometchat", envelope("u1", "m3", "hi")); got != dropBody {
+		t.Errorf("the 4th message after a reload: %s, want a drop: the count must survive", got)
 	}
 }
