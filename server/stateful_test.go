@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -142,7 +143,7 @@ func testRedisAddr(t *testing.T) string {
 // messages, spread over both, are counted together.
 func TestStatefulRedisReplicas(t *testing.T) {
 	addr := testRedisAddr(t)
-	sender := "u-" + strings.ReplaceAll(t.Name(), "/", "-") + fmt.Sprint(os.Getpid())
+	sender := fmt.Sprintf("u-%s-%d", t.Name(), time.Now().UnixNano()) // unique across runs on one Redis
 	var hs []http.Handler
 	for range 2 {
 		g := loadGateway(t, writeGateway(t, floodRules, redisConfig(t, addr)), prometheus.NewRegistry())

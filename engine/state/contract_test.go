@@ -55,6 +55,9 @@ func subjects(t *testing.T) map[string]func(t *testing.T) subject {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if err := r.Connect(context.Background()); err != nil {
+				t.Fatal(err)
+			}
 			t.Cleanup(func() { r.Close() })
 			return subject{store: r, advance: time.Sleep}
 		},
@@ -313,6 +316,9 @@ func TestRedisKilledAndRestarted(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
+	if err := r.Connect(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	obs := &countingObserver{n: map[string]int{}}
 	clock := &fakeClock{t: time.Now()}
 	g := state.NewGuard(r, state.GuardOptions{Observer: obs, Now: clock.Now, Cooldown: time.Second})
@@ -435,6 +441,9 @@ func BenchmarkRedisCount(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer r.Close()
+	if err := r.Connect(context.Background()); err != nil {
+		b.Fatal(err)
+	}
 	b.ReportAllocs()
 	b.SetParallelism(8)
 	var n atomic.Int64

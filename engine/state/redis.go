@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/rueidis"
@@ -85,17 +86,23 @@ var (
 // to EVAL once after a Redis restart has forgotten the script) before the
 // rules run, and one more after the verdict if it records strikes.
 //
-// It connects lazily: a Redis that is down when modgate starts, or that
-// goes away later, makes operations fail (and the Guard's breaker skip
-// them) until it is back; it never stops modgate from serving.
+// It connects in the background: a Redis that is down when modgate starts
+// makes operations fail at once (and the Guard's breaker skip them) while a
+// connection is tried, never making a request wait for a dial. Once
+// connected, the client reconnects by itself after Redis goes away.
 type Redis struct {
 	opt     rueidis.ClientOption
 	timeout time.Duration
 	cap     string // DefaultMaxMembers, or RedisOptions.MaxMembers
 
-	mu     sync.Mutex
-	client rueidis.Client
+	client  atomic.Pointer[rueidis.Client]
+	mu      sync.Mutex // guards dialing and closed
+	dialing bool
+	closed  bool
 }
+
+// errConnecting is an operation while the first connection is being made.
+var errConnecting = errors.New("redis: not connected yet (connecting)")
 
 // RedisOptions configure NewRedis.
 type RedisOptions struct {
@@ -141,39 +148,76 @@ func NewRedis(o RedisOptions) (*Redis, error) {
 // Backend names the backend.
 func (r *Redis) Backend() string { return "redis" }
 
-// Connect dials Redis now, for a start-up check; operations connect on
-// their own when this has not been called or has failed.
+// Connect dials Redis now and waits for it, for a start-up check;
+// operations connect on their own when this has not been called or has
+// failed.
 func (r *Redis) Connect(ctx context.Context) error {
-	c, err := r.conn()
-	if err != nil {
-		return err
+	c := r.client.Load()
+	if c == nil {
+		nc, err := rueidis.NewClient(r.opt)
+		if err != nil {
+			return fmt.Errorf("connect to redis: %w", err)
+		}
+		if !r.store(nc) {
+			nc.Close()
+			if c = r.client.Load(); c == nil {
+				return errors.New("redis: closed")
+			}
+		} else {
+			c = &nc
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
-	return c.Do(ctx, c.B().Ping().Build()).Error()
+	return (*c).Do(ctx, (*c).B().Ping().Build()).Error()
 }
 
+// conn returns the client, or starts connecting in the background and
+// fails at once.
 func (r *Redis) conn() (rueidis.Client, error) {
+	if c := r.client.Load(); c != nil {
+		return *c, nil
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.client != nil {
-		return r.client, nil
+	if c := r.client.Load(); c != nil {
+		return *c, nil
 	}
+	if !r.dialing && !r.closed {
+		r.dialing = true
+		go r.dial()
+	}
+	return nil, errConnecting
+}
+
+func (r *Redis) dial() {
 	c, err := rueidis.NewClient(r.opt)
-	if err != nil {
-		return nil, fmt.Errorf("connect to redis: %w", err)
+	r.mu.Lock()
+	r.dialing = false
+	r.mu.Unlock()
+	if err == nil && !r.store(c) {
+		c.Close()
 	}
-	r.client = c
-	return c, nil
+}
+
+// store keeps c as the client unless the store was closed meanwhile, or
+// another dial won.
+func (r *Redis) store(c rueidis.Client) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed || !r.client.CompareAndSwap(nil, &c) {
+		return false
+	}
+	return true
 }
 
 // Close closes the connection.
 func (r *Redis) Close() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.client != nil {
-		r.client.Close()
-		r.client = nil
+	r.closed = true
+	if c := r.client.Swap(nil); c != nil {
+		(*c).Close()
 	}
 	return nil
 }
