@@ -190,14 +190,32 @@ func (r *Redis) conn() (rueidis.Client, error) {
 	return nil, errConnecting
 }
 
+// redialEvery is how often the background dial tries again, so that the
+// client is ready by the time the breaker lets a request probe.
+const redialEvery = time.Second
+
+// dial connects in the background, trying again until it succeeds or the
+// store is closed.
 func (r *Redis) dial() {
-	c, err := rueidis.NewClient(r.opt)
+	for {
+		c, err := rueidis.NewClient(r.opt)
+		if err == nil {
+			if !r.store(c) {
+				c.Close()
+			}
+			break
+		}
+		time.Sleep(redialEvery)
+		r.mu.Lock()
+		closed := r.closed
+		r.mu.Unlock()
+		if closed {
+			break
+		}
+	}
 	r.mu.Lock()
 	r.dialing = false
 	r.mu.Unlock()
-	if err == nil && !r.store(c) {
-		c.Close()
-	}
 }
 
 // store keeps c as the client unless the store was closed meanwhile, or
