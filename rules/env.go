@@ -61,26 +61,26 @@ func (e *Env) memo(name string, in string, fn func(string) any) any {
 
 // Message is the message being moderated.
 type Message struct {
-	ID             string `expr:"id" yaml:"id"`
-	MUID           string `expr:"muid" yaml:"muid"`
-	ConversationID string `expr:"conversationId" yaml:"conversationId"`
-	Category       string `expr:"category" yaml:"category"`
-	Type           string `expr:"type" yaml:"type"`
-	ReceiverType   string `expr:"receiverType" yaml:"receiverType"`
-	Receiver       string `expr:"receiver" yaml:"receiver"`
-	Sender         string `expr:"sender" yaml:"sender"`
-	ParentID       string `expr:"parentId" yaml:"parentId"`
-	Text           string `expr:"text" yaml:"text"`
+	ID             string         `expr:"id" yaml:"id"`
+	MUID           string         `expr:"muid" yaml:"muid"`
+	ConversationID string         `expr:"conversationId" yaml:"conversationId"`
+	Category       string         `expr:"category" yaml:"category"`
+	Type           string         `expr:"type" yaml:"type"`
+	ReceiverType   string         `expr:"receiverType" yaml:"receiverType"`
+	Receiver       string         `expr:"receiver" yaml:"receiver"`
+	Sender         string         `expr:"sender" yaml:"sender"`
+	ParentID       string         `expr:"parentId" yaml:"parentId"`
+	Text           string         `expr:"text" yaml:"text"`
+	Attachments    []Attachment   `expr:"attachments" yaml:"attachments"`
+	Metadata       map[string]any `expr:"metadata" yaml:"metadata"`
+	CustomData     map[string]any `expr:"customData" yaml:"customData"`
+	Mentions       []string       `expr:"mentions" yaml:"mentions"`
+	Tags           []string       `expr:"tags" yaml:"tags"`
+	SentAt         int            `expr:"sentAt" yaml:"sentAt"`
+	UpdatedAt      int            `expr:"updatedAt" yaml:"updatedAt"`
 	// Action is what an action message reports, such as "edited" for an
 	// edit (message_edited): Text is then the edited message's new text.
-	Action      string         `expr:"action" yaml:"action"`
-	Attachments []Attachment   `expr:"attachments" yaml:"attachments"`
-	Metadata    map[string]any `expr:"metadata" yaml:"metadata"`
-	CustomData  map[string]any `expr:"customData" yaml:"customData"`
-	Mentions    []string       `expr:"mentions" yaml:"mentions"`
-	Tags        []string       `expr:"tags" yaml:"tags"`
-	SentAt      int            `expr:"sentAt" yaml:"sentAt"`
-	UpdatedAt   int            `expr:"updatedAt" yaml:"updatedAt"`
+	Action string `expr:"action" yaml:"action"`
 }
 
 // Attachment is one file attached to a message.
