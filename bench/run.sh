@@ -7,6 +7,9 @@
 #   bench/run.sh [DURATION] [CONNECTIONS]      e.g. bench/run.sh 10s 32
 #
 # Needs wrk (Debian: apt-get install wrk). Everything listens on loopback.
+# RULES=examples/rules/spam.yaml measures counting rules; add
+# REDIS_URL=redis://127.0.0.1:6379/0 to count in that Redis instead of in
+# memory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,6 +35,9 @@ rules: [$(pwd)/$rules]
 auth: {username: cometchat, password: bench}
 log: {level: warn}
 YAML
+if [[ -n ${REDIS_URL:-} ]]; then
+  printf 'state: {backend: redis, redis: {url: "%s"}}\n' "$REDIS_URL" >>"$work/config.yaml"
+fi
 "$work/modgate" serve --config "$work/config.yaml" & pids+=($!)
 "$work/floor" --listen 127.0.0.1:18081 & pids+=($!)
 

@@ -20,6 +20,7 @@ import (
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
 
+	"github.com/modgate/modgate/engine/state"
 	"github.com/modgate/modgate/rules"
 )
 
@@ -93,6 +94,8 @@ type Result struct {
 	// finished keep their effect; under on_error: drop the verdict is drop.
 	Stopped   error
 	StoppedAt *rules.Rule
+	// Strikes lists the rules that recorded a strike for this message.
+	Strikes []*rules.Rule
 }
 
 // Reset empties r, keeping its capacity.
@@ -108,6 +111,8 @@ func (r *Result) Reset() {
 	clear(r.Errors)
 	r.Errors = r.Errors[:0]
 	r.Stopped, r.StoppedAt = nil, nil
+	clear(r.Strikes)
+	r.Strikes = r.Strikes[:0]
 }
 
 // Engine evaluates rule sets. It holds no rule set itself, so one Engine
@@ -116,6 +121,8 @@ type Engine struct {
 	onError OnError
 	timeout time.Duration
 	vms     sync.Pool
+	store   Store
+	scratch sync.Pool // *stateScratch
 }
 
 // Option configures an Engine.
@@ -128,8 +135,12 @@ func WithTimeout(d time.Duration) Option { return func(e *Engine) { e.timeout = 
 // New returns an Engine that treats failing rules as onError says.
 func New(onError OnError, opts ...Option) *Engine {
 	e := &Engine{onError: onError, vms: sync.Pool{New: func() any { return new(vm.VM) }}}
+	e.scratch.New = func() any { return new(stateScratch) }
 	for _, o := range opts {
 		o(e)
+	}
+	if e.store == nil {
+		e.store = state.NewGuard(state.NewMemory(0, nil), state.GuardOptions{})
 	}
 	return e
 }
@@ -138,7 +149,24 @@ func New(onError OnError, opts ...Option) *Engine {
 // request's: evaluation ends when it is done (the client went away) or when
 // the engine's timeout passes, between rules and inside long-running ones,
 // and res.Stopped says so.
+//
+// A rule set with stateful rules costs one store call before the rules
+// (every rate, distinct and strikes of the rules that apply, counted at
+// once) and one after the verdict when a deciding rule records a strike;
+// any other rule set costs the store nothing.
 func (e *Engine) Evaluate(ctx context.Context, rs *rules.RuleSet, env *rules.Env, res *Result) {
+	e.evaluate(ctx, rs, env, res, false)
+}
+
+// Preview evaluates as Evaluate does, but only reads the state store: each
+// rate and distinct sees the count it would see if the message were
+// counted, and no strike is written. A message tried from the console must
+// neither count nor strike its sender.
+func (e *Engine) Preview(ctx context.Context, rs *rules.RuleSet, env *rules.Env, res *Result) {
+	e.evaluate(ctx, rs, env, res, true)
+}
+
+func (e *Engine) evaluate(ctx context.Context, rs *rules.RuleSet, env *rules.Env, res *Result, peek bool) {
 	res.Reset()
 	env.ResetCache()
 	var deadline time.Time
@@ -148,7 +176,23 @@ func (e *Engine) Evaluate(ctx context.Context, rs *rules.RuleSet, env *rules.Env
 	env.BeginEvaluation(ctx, deadline)
 	m := e.vms.Get().(*vm.VM)
 	defer e.vms.Put(m)
+	if !rs.Stateful {
+		e.run(m, rs, env, res)
+		return
+	}
+	sc := e.scratch.Get().(*stateScratch)
+	defer e.scratch.Put(sc)
+	id := Identity(env)
+	e.count(ctx, m, rs, env, sc, id, peek)
+	e.run(m, rs, env, res)
+	if !peek {
+		e.strike(ctx, m, env, res, sc, id)
+	}
+	env.SetState(nil) // sc goes back to the pool
+}
 
+// run evaluates the rules in order until one decides.
+func (e *Engine) run(m *vm.VM, rs *rules.RuleSet, env *rules.Env, res *Result) {
 	var last *rules.Rule // the rule that ran last: it was running when time ran out
 	for _, r := range rs.Rules {
 		if !r.AppliesTo(env.Trigger) {

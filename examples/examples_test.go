@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -38,8 +39,10 @@ func knownMetrics(t *testing.T) map[string]bool {
 	t.Helper()
 	reg := prometheus.NewRegistry()
 	m := metrics.New(reg, "test")
-	m.SetRules([]metrics.RuleInfo{{ID: "r", Action: "drop", Mode: "enforce"}})
+	m.SetRules([]metrics.RuleInfo{{ID: "r", Action: "drop", Mode: "enforce", Strikes: true}})
 	m.Trigger("before_message").Observe(0, time.Millisecond)
+	m.StateOperation("ok", time.Millisecond)
+	m.SetStateBackend("memory")
 	m.Rejected("unauthorized")
 	m.ReloadSucceeded(time.Now())
 	families, err := reg.Gather()
@@ -69,6 +72,8 @@ func knownMetrics(t *testing.T) map[string]bool {
 		"modgate_evaluation_duration_seconds_bucket", "modgate_requests_rejected_total",
 		"modgate_rules_loaded", "modgate_reloads_total", "modgate_rules_last_reload_successful",
 		"modgate_rules_last_reload_success_timestamp_seconds", "modgate_build_info",
+		"modgate_state_operations_total", "modgate_state_operation_duration_seconds_bucket",
+		"modgate_state_backend_info", "modgate_strikes_total",
 	} {
 		if !names[want] {
 			t.Fatalf("the registry has no %s: metrics.New changed?", want)
@@ -362,6 +367,10 @@ func TestManifests(t *testing.T) {
 		for _, path := range yamlFiles(t, dir) {
 			for _, doc := range decodeAll(t, path) {
 				if k, ok := doc["kind"].(string); ok {
+					meta, _ := doc["metadata"].(map[string]any)
+					if name, _ := meta["name"].(string); name == "modgate-redis" {
+						k = "redis " + k // the state store's, checked in RedisStore
+					}
 					objs[k] = append(objs[k], doc)
 				}
 			}
@@ -384,6 +393,35 @@ func TestManifests(t *testing.T) {
 	})
 	t.Run("ConfigMap", func(t *testing.T) {
 		checkConfigMap(t, cm)
+	})
+	t.Run("RedisStore", func(t *testing.T) {
+		// Replicas count in one Redis: the config says redis, the
+		// Deployment points MODGATE_REDIS_URL at the Service redis.yaml runs.
+		if len(objs["redis Deployment"]) != 1 || len(objs["redis Service"]) != 1 {
+			t.Fatalf("want a modgate-redis Deployment and Service, found %d and %d", len(objs["redis Deployment"]), len(objs["redis Service"]))
+		}
+		config := dig[string](t, cm, "data", "config.yaml")
+		cfg, err := server.ParseConfig("config.yaml", []byte(config), func(k string) string {
+			return map[string]string{server.EnvPassword: "x", "MODGATE_REDIS_URL": "redis://modgate-redis:6379/0"}[k]
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.State.Backend != "redis" {
+			t.Errorf("state.backend %q: with replicas, memory counts per replica", cfg.State.Backend)
+		}
+		c := dig[[]any](t, objs["Deployment"][0], "spec", "template", "spec", "containers")[0].(map[string]any)
+		var url string
+		for _, e := range dig[[]any](t, c, "env") {
+			if e := e.(map[string]any); e["name"] == cfg.State.Redis.URLEnv {
+				url, _ = e["value"].(string)
+			}
+		}
+		svc := objs["redis Service"][0]
+		want := fmt.Sprintf("redis://%s:%v/0", dig[string](t, svc, "metadata", "name"), dig[[]any](t, svc, "spec", "ports")[0].(map[string]any)["port"])
+		if url != want {
+			t.Errorf("%s = %q, want %q (the Service in redis.yaml)", cfg.State.Redis.URLEnv, url, want)
+		}
 	})
 	t.Run("Kustomization", func(t *testing.T) {
 		var res []string
@@ -564,7 +602,7 @@ func TestCompose(t *testing.T) {
 		t.Fatalf("compose.yaml: %d documents", len(docs))
 	}
 	services := dig[map[string]any](t, docs[0], "services")
-	for _, s := range []string{"modgate", "prometheus", "grafana"} {
+	for _, s := range []string{"modgate", "prometheus", "grafana", "redis"} {
 		if _, ok := services[s]; !ok {
 			t.Errorf("compose.yaml has no service %s", s)
 		}
@@ -582,6 +620,19 @@ func TestCompose(t *testing.T) {
 				t.Errorf("service %s mounts %s: %v", name, src, err)
 			}
 		}
+	}
+
+	// The config compose mounts counts in the compose file's Redis, with
+	// the repository's rule packs.
+	etc := filepath.Join(t.TempDir(), "etc", "modgate")
+	writeFile(t, filepath.Join(etc, "config.yaml"), string(readFile(t, "compose/config.yaml")))
+	copyDir(t, "rules", filepath.Join(etc, "rules"))
+	if cfg := loadConfigAndRules(t, filepath.Join(etc, "config.yaml")); cfg.State.Backend != "redis" {
+		t.Errorf("compose/config.yaml: state.backend %q, want redis", cfg.State.Backend)
+	}
+	env, _ := dig[map[string]any](t, services, "modgate")["environment"].(map[string]any)
+	if url, _ := env["MODGATE_REDIS_URL"].(string); !strings.HasPrefix(url, "redis://redis:") {
+		t.Errorf("modgate's MODGATE_REDIS_URL = %q, want the redis service", url)
 	}
 
 	prom := decodeAll(t, "compose/prometheus.yml")[0]
@@ -604,8 +655,11 @@ func TestCompose(t *testing.T) {
 func loadConfigAndRules(t *testing.T, path string) *server.Config {
 	t.Helper()
 	getenv := func(k string) string {
-		if k == server.EnvPassword {
+		switch k {
+		case server.EnvPassword:
 			return "x"
+		case "MODGATE_REDIS_URL":
+			return "redis://redis:6379/0"
 		}
 		return ""
 	}

@@ -41,6 +41,13 @@ const TriggerOther = "other"
 // 2-second budget.
 var DurationBuckets = []float64{.00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2}
 
+// StateResults are the result label values of modgate_state_operations_total.
+var StateResults = []string{"ok", "error", "timeout", "skipped"}
+
+// StateBuckets span a memory store (microseconds) to a Redis at the end of
+// its state.timeout.
+var StateBuckets = []float64{.00001, .00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25}
+
 // Metrics holds every collector of the gateway.
 type Metrics struct {
 	messages       *prometheus.CounterVec
@@ -53,6 +60,10 @@ type Metrics struct {
 	reloads        *prometheus.CounterVec
 	lastReloadOK   prometheus.Gauge
 	lastReloadTime prometheus.Gauge
+	stateDuration  prometheus.Histogram
+	stateBackend   *prometheus.GaugeVec
+	strikes        *prometheus.CounterVec
+	stateOps       map[string]prometheus.Counter
 
 	// triggers caches each trigger's series, so the per-message path does
 	// no label lookups.
@@ -111,6 +122,29 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 		triggers: make(map[string]*TriggerSeries, len(Triggers)+1),
 		rejects:  make(map[string]prometheus.Counter, len(RejectReasons)),
 	}
+	stateOps := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "modgate_state_operations_total",
+		Help: "State store operations (one count per message with stateful rules, one per strike write), by result: ok, error, timeout, or skipped while the circuit breaker is open.",
+	}, []string{"result"})
+	m.stateDuration = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "modgate_state_operation_duration_seconds",
+		Help:    "Time of one state store operation, skipped ones excluded.",
+		Buckets: StateBuckets,
+	})
+	m.stateBackend = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "modgate_state_backend_info",
+		Help: "A metric with a constant 1 labelled by the state store backend: memory or redis.",
+	}, []string{"backend"})
+	m.strikes = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "modgate_strikes_total",
+		Help: "Strikes recorded, by the rule that recorded them.",
+	}, []string{"rule"})
+	m.stateOps = make(map[string]prometheus.Counter, len(StateResults))
+	for _, r := range StateResults {
+		m.stateOps[r] = stateOps.WithLabelValues(r)
+	}
+	reg.MustRegister(stateOps, m.stateDuration, m.stateBackend, m.strikes)
+
 	buildInfo := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "modgate_build_info",
 		Help: "A metric with a constant 1 labelled by the version modgate was built from.",
@@ -172,6 +206,9 @@ func (m *Metrics) EvaluationTimedOut() { m.timeouts.Inc() }
 // RuleInfo names a loaded rule for its series.
 type RuleInfo struct {
 	ID, Action, Mode string
+	// Strikes is set for a rule that records strikes: it gets a
+	// modgate_strikes_total series.
+	Strikes bool
 }
 
 // RuleCounters are the per-rule series of one rule set, indexed like the
@@ -179,6 +216,31 @@ type RuleInfo struct {
 type RuleCounters struct {
 	matches []prometheus.Counter
 	errors  []prometheus.Counter
+	strikes []prometheus.Counter // nil for rules without strike:
+}
+
+// Strike counts a strike recorded by rule i.
+func (c *RuleCounters) Strike(i int) {
+	if s := c.strikes[i]; s != nil {
+		s.Inc()
+	}
+}
+
+// StateOperation counts one state store operation; result is one of
+// StateResults. Skipped operations are not timed: they did not happen.
+func (m *Metrics) StateOperation(result string, took time.Duration) {
+	if c, ok := m.stateOps[result]; ok {
+		c.Inc()
+	}
+	if result != "skipped" {
+		m.stateDuration.Observe(took.Seconds())
+	}
+}
+
+// SetStateBackend reports the state store backend in use.
+func (m *Metrics) SetStateBackend(name string) {
+	m.stateBackend.Reset()
+	m.stateBackend.WithLabelValues(name).Set(1)
 }
 
 // Match counts a match of rule i.
@@ -215,16 +277,23 @@ func (m *Metrics) SetRules(rules []RuleInfo) *RuleCounters {
 	defer m.mu.Unlock()
 	keepID := make(map[string]bool, len(rules))
 	keep := make(map[RuleInfo]bool, len(rules))
+	keepStrikes := make(map[string]bool)
 	for _, r := range rules {
 		keepID[r.ID] = true
-		keep[r] = true
+		keep[RuleInfo{ID: r.ID, Action: r.Action, Mode: r.Mode}] = true
+		if r.Strikes {
+			keepStrikes[r.ID] = true
+		}
 	}
 	for _, old := range m.rules {
-		if !keep[old] {
+		if !keep[RuleInfo{ID: old.ID, Action: old.Action, Mode: old.Mode}] {
 			m.ruleMatches.DeleteLabelValues(old.ID, old.Action, old.Mode)
 		}
 		if !keepID[old.ID] {
 			m.ruleErrors.DeleteLabelValues(old.ID)
+		}
+		if old.Strikes && !keepStrikes[old.ID] {
+			m.strikes.DeleteLabelValues(old.ID)
 		}
 	}
 	m.rules = slices.Clone(rules)
@@ -232,10 +301,14 @@ func (m *Metrics) SetRules(rules []RuleInfo) *RuleCounters {
 	c := &RuleCounters{
 		matches: make([]prometheus.Counter, len(rules)),
 		errors:  make([]prometheus.Counter, len(rules)),
+		strikes: make([]prometheus.Counter, len(rules)),
 	}
 	for i, r := range rules {
 		c.matches[i] = m.ruleMatches.WithLabelValues(r.ID, r.Action, r.Mode)
 		c.errors[i] = m.ruleErrors.WithLabelValues(r.ID)
+		if r.Strikes {
+			c.strikes[i] = m.strikes.WithLabelValues(r.ID)
+		}
 	}
 	m.rulesLoaded.Set(float64(len(rules)))
 	return c

@@ -134,6 +134,11 @@ type compiler struct {
 	// usesDataset is set once an expression calls profane, profanities or
 	// censor.
 	usesDataset bool
+	// state is the rule set's table of stateful calls, which the calls of
+	// this file's enabled rules join (nil while compiling a disabled rule,
+	// whose calls never count); current is the rule being compiled.
+	state   *[]*StateCall
+	current *Rule
 }
 
 // compile compiles one expression. asBool requires a boolean result (when);
@@ -158,6 +163,11 @@ func (c *compiler) compile(n *yaml.Node, id, what string, asBool bool) (*vm.Prog
 	if _, err := expr.Compile(n.Value, opts...); err != nil {
 		return nil, c.exprError(n, id, what, err)
 	}
+	slots, err := c.liftState(n, id, what)
+	if err != nil {
+		return nil, err
+	}
+	lp.stateSlots = slots
 	prog, err := expr.Compile(n.Value, append(opts, expr.Patch(lp), expr.Patch(boundPatcher{}))...)
 	lp.check()
 	if lp.err != nil {
@@ -238,6 +248,9 @@ type listPatcher struct {
 	usesPayload bool
 	usesDataset bool
 	err         error
+	// stateSlots are the slots of the expression's stateful calls, in walk
+	// order (see liftState); each call becomes state$get($env, SLOT).
+	stateSlots []int
 }
 
 func (p *listPatcher) fail(n ast.Node, format string, args ...any) {
@@ -294,6 +307,15 @@ func (p *listPatcher) Visit(node *ast.Node) {
 		}
 		if datasetFuncs[callee.Value] {
 			p.usesDataset = true
+		}
+		if stateFuncs[callee.Value] != 0 && len(p.stateSlots) > 0 {
+			slot := p.stateSlots[0]
+			p.stateSlots = p.stateSlots[1:]
+			ast.Patch(node, &ast.CallNode{
+				Callee:    &ast.IdentifierNode{Value: stateGet},
+				Arguments: []ast.Node{&ast.IdentifierNode{Value: "$env"}, &ast.IntegerNode{Value: slot}},
+			})
+			return
 		}
 		if twin := memoNames[callee.Value]; twin != "" && len(n.Arguments) == 1 && isString(n.Arguments[0]) {
 			// Only calls that type-check are rewritten, so that errors name

@@ -31,6 +31,9 @@ type Env struct {
 	cache []cached
 	// budget is this evaluation's allowance of time and memory (budget.go).
 	budget budget
+	// state holds the results of the rule set's stateful calls for this
+	// message (SetState), indexed like RuleSet.State.
+	state []StateValue
 }
 
 // cached is one memoized call of a text function.
@@ -45,6 +48,7 @@ type cached struct {
 func (e *Env) ResetCache() {
 	clear(e.cache)
 	e.cache = e.cache[:0]
+	e.state = nil
 }
 
 // memo returns fn(in), computed once per message.
@@ -83,6 +87,9 @@ type Message struct {
 	Tags           []string       `expr:"tags" yaml:"tags"`
 	SentAt         int            `expr:"sentAt" yaml:"sentAt"`
 	UpdatedAt      int            `expr:"updatedAt" yaml:"updatedAt"`
+	// Action is what an action message reports, such as "edited" for an
+	// edit (message_edited): Text is then the edited message's new text.
+	Action string `expr:"action" yaml:"action"`
 }
 
 // Attachment is one file attached to a message.

@@ -65,11 +65,18 @@ func Load(paths []string) (*RuleSet, error) {
 				continue
 			}
 			firstDef[spec.id] = pos
+			c.state = nil // the calls of a disabled rule never count
+			if spec.enabled {
+				c.state = &rs.State
+			}
 			r, rerrs := c.rule(spec)
 			ferrs = append(ferrs, rerrs...)
 			if r != nil && spec.valid && spec.enabled {
 				r.Index = len(rs.Rules)
 				rs.Rules = append(rs.Rules, r)
+				if r.Strike != nil {
+					rs.Stateful = true
+				}
 			}
 			if !spec.enabled {
 				rs.Disabled++
@@ -95,6 +102,9 @@ func Load(paths []string) (*RuleSet, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
+	if len(rs.State) > 0 {
+		rs.Stateful = true
+	}
 	return rs, nil
 }
 
@@ -112,6 +122,7 @@ func (c *compiler) rule(spec *ruleSpec) (*Rule, []error) {
 		File:        c.path,
 		Line:        spec.node.Line,
 	}
+	c.current = r
 	var errs []error
 	if spec.when != nil {
 		prog, err := c.compile(spec.when, spec.id, "when", true)
@@ -127,6 +138,11 @@ func (c *compiler) rule(spec *ruleSpec) (*Rule, []error) {
 			continue
 		}
 		r.Inject = append(r.Inject, Inject{Key: in.key, Expr: in.node.Value, Program: p})
+	}
+	if st := spec.strike; st != nil && st.key != nil {
+		if err := c.strike(spec.id, st, r); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if len(errs) > 0 {
 		return nil, errs

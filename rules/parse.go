@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -45,10 +46,17 @@ type ruleSpec struct {
 	tags        []string
 	inject      []injectSpec
 	confidence  float64
+	strike      *strikeSpec
 	hasTags     bool
 	// valid is false when the rule has problems of its own; its expressions
 	// are still compiled, to report their problems too.
 	valid bool
+}
+
+// strikeSpec is a rule's strike: {key: EXPR, for: DURATION}.
+type strikeSpec struct {
+	key *yaml.Node
+	dur time.Duration
 }
 
 type injectSpec struct {
@@ -303,6 +311,8 @@ func (p *parser) rule(n *yaml.Node) (r ruleSpec, ok bool) {
 			}
 		case "inject":
 			r.inject = p.inject(val, id)
+		case "strike":
+			r.strike = p.strike(val, id)
 		case "confidence":
 			c, err := strconv.ParseFloat(val.Value, 64)
 			if val.Kind != yaml.ScalarNode || err != nil || c < 0 || c > 1 {
@@ -326,6 +336,9 @@ func (p *parser) rule(n *yaml.Node) (r ruleSpec, ok bool) {
 	if r.action == ActionTag && !r.hasTags {
 		p.errorf(actionNode, id, "a tag rule needs tags")
 	}
+	if r.strike != nil && r.action == ActionAllow {
+		p.errorf(keyNode(n, "strike"), id, "strike only applies to drop and tag rules: an allow rule never decides against a sender")
+	}
 	if r.action != ActionTag && r.action != "" {
 		if r.hasTags {
 			p.errorf(keyNode(n, "tags"), id, "tags only apply to tag rules, this rule's action is %s", r.action)
@@ -335,6 +348,44 @@ func (p *parser) rule(n *yaml.Node) (r ruleSpec, ok bool) {
 		}
 	}
 	return r, len(p.errs) == before
+}
+
+// strike decodes strike: {key: EXPR, for: DURATION}.
+func (p *parser) strike(n *yaml.Node, id string) *strikeSpec {
+	if n.Kind != yaml.MappingNode {
+		p.errorf(n, id, "strike must be a mapping {key: EXPRESSION, for: DURATION}, got %s", kindName(n))
+		return nil
+	}
+	s := &strikeSpec{}
+	var forNode *yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key, val := n.Content[i], n.Content[i+1]
+		switch key.Value {
+		case "key":
+			if val.Kind != yaml.ScalarNode || val.Tag == "!!null" || strings.TrimSpace(val.Value) == "" {
+				p.errorf(val, id, "strike: key must be an expression, such as sender.uid")
+				continue
+			}
+			s.key = val
+		case "for":
+			forNode = val
+			d, ok := parseDurationNode(val)
+			if !ok {
+				p.errorf(val, id, "strike: for must be a duration above zero, such as 24h or 30m, got %s", kindName(val))
+				continue
+			}
+			s.dur = d
+		default:
+			p.errorf(key, id, "strike: unknown key %q (want key and for)", key.Value)
+		}
+	}
+	if s.key == nil && !hasKey(n, "key") {
+		p.errorf(n, id, "strike: key is missing (the expression strikes are counted under, such as sender.uid)")
+	}
+	if forNode == nil {
+		p.errorf(n, id, "strike: for is missing (how long a strike lasts, such as 24h)")
+	}
+	return s
 }
 
 func (p *parser) inject(n *yaml.Node, id string) []injectSpec {

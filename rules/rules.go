@@ -49,6 +49,9 @@ type Rule struct {
 	Inject []Inject
 	// Confidence is reported to the Moderation Custom API (0-1, default 1).
 	Confidence float64
+	// Strike, when set, records a strike each time the rule decides a
+	// message (enforce mode, matched, drop or tag).
+	Strike *Strike
 	// When is the expression source, Program its compiled form.
 	When    string
 	Program *vm.Program
@@ -90,6 +93,12 @@ type RuleSet struct {
 	// NeedsPayload is true when some expression refers to payload, the only
 	// part of the environment that needs a second decoding pass.
 	NeedsPayload bool
+	// State holds the rate, distinct and strikes calls of the enabled
+	// rules, in rule order; the engine counts them before the first rule
+	// runs. Stateful is true when State is not empty or a rule records
+	// strikes: only then does a message cost the state store anything.
+	State    []*StateCall
+	Stateful bool
 	// Tests are the tests: sections of the loaded files, for modgate test.
 	Tests []TestSource
 	// EmptyOnPurpose is set when every file says rules: [], the one way to

@@ -156,6 +156,18 @@ func TestLoadBad(t *testing.T) {
 			`entries.bad.yaml:3:16: list "inline": entry "*a*": too short to be safe (a * entry needs at least 3 letters)`,
 			`entries.bad.yaml:3:23: list "inline": entry "!": "!" needs a word after it ("!cockpit")`,
 		}},
+		{"state.bad.yaml", []string{
+			`state.bad.yaml:3:32: rule "window-expr": when: rate: the window must be a literal duration such as "30s", "10m" or "24h", not an expression`,
+			`state.bad.yaml:6:28: rule "window-bad": when: rate: window "a minute" is not a duration above zero (e.g. "30s", "10m", "24h")`,
+			`state.bad.yaml:9:40: rule "closure": when: rate: the key uses the closure variable #, which exists only inside the expression; a key may use only the message (trigger, message, sender, receiver, text, ...), so that it can be counted before the rules run`,
+			`state.bad.yaml:12:36: rule "let-var": when: rate: the key uses the variable k, which exists only inside the expression; a key may use only the message (trigger, message, sender, receiver, text, ...), so that it can be counted before the rules run`,
+			`state.bad.yaml:15:24: rule "key-type": when: cannot use int as argument (type string) to call rate `,
+			`state.bad.yaml:20:5: rule "strike-allow": strike only applies to drop and tag rules: an allow rule never decides against a sender`,
+			`state.bad.yaml:24:36: rule "strike-zero": strike: for must be a duration above zero, such as 24h or 30m, got "0s"`,
+			`state.bad.yaml:28:13: rule "strike-shape": strike: key is missing (the expression strikes are counted under, such as sender.uid)`,
+			`state.bad.yaml:28:23: rule "strike-shape": strike: unknown key "until" (want key and for)`,
+			`state.bad.yaml:32:26: rule "strike-key": strike key: type rules.User has no field uidd`,
+		}},
 		{"shape.bad.yaml", []string{
 			`shape.bad.yaml:2:3: rules must be a list, got a mapping`,
 		}},
@@ -406,5 +418,73 @@ func TestLoadRefusesAliasBombs(t *testing.T) {
 	_, err := rules.Load([]string{writeFile(t, t.TempDir(), "rules.yaml", b.String())})
 	if err == nil || !strings.Contains(err.Error(), "aliases expand to") {
 		t.Errorf("Load: %v, want a refusal", err)
+	}
+}
+
+// TestStateCalls: the compiler lifts every rate, distinct and strikes call
+// of the enabled rules into RuleSet.State, with its window, and leaves the
+// calls of disabled rules out.
+func TestStateCalls(t *testing.T) {
+	dir := t.TempDir()
+	path := writeFile(t, dir, "rules.yaml", `
+rules:
+  - id: a
+    when: rate("f:" + sender.uid, "1m") > 3 or distinct(sender.uid, receiver.uid, "10m") > 2
+    action: drop
+    strike: {key: sender.uid, for: 24h}
+  - id: off
+    enabled: false
+    when: rate(sender.uid, "5s") > 1
+    action: drop
+  - id: b
+    triggers: [message_edited]
+    when: strikes(sender.uid) > 0
+    action: tag
+    tags: [x]
+    inject:
+      edits: rate("e:" + sender.uid, "1h")
+  - id: plain
+    when: text contains "rate"
+    action: drop
+`)
+	rs, err := rules.Load([]string{path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rs.Stateful {
+		t.Error("not stateful")
+	}
+	type call struct {
+		kind   rules.StateKind
+		window time.Duration
+		rule   string
+		value  bool
+	}
+	var got []call
+	for _, c := range rs.State {
+		got = append(got, call{c.Kind, c.Window, c.Rule.ID, c.Value != nil})
+	}
+	want := []call{
+		{rules.StateRate, time.Minute, "a", false},
+		{rules.StateDistinct, 10 * time.Minute, "a", true},
+		{rules.StateStrikes, 0, "b", false},
+		{rules.StateRate, time.Hour, "b", false},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("state calls\n got %+v\nwant %+v", got, want)
+	}
+	if s := rs.Rules[0].Strike; s == nil || s.For != 24*time.Hour || s.KeySource != "sender.uid" {
+		t.Errorf("strike %+v", s)
+	}
+	if !rs.Rules[1].CountsOn("message_edited") || rs.Rules[1].CountsOn("before_message") || !rs.Rules[0].CountsOn("moderation_api") || rs.Rules[0].CountsOn("after_message") {
+		t.Error("CountsOn: rules count on their triggers, or on the interception paths by default")
+	}
+
+	stateless, err := rules.Load([]string{writeFile(t, dir, "plain.yaml", "rules: [{id: p, when: 'text contains \"x\"', action: drop}]")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stateless.Stateful || len(stateless.State) != 0 {
+		t.Error("a rule set without stateful functions is marked stateful")
 	}
 }

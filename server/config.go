@@ -17,6 +17,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/modgate/modgate/engine"
+	"github.com/modgate/modgate/engine/state"
 	"github.com/modgate/modgate/rules"
 )
 
@@ -49,6 +50,8 @@ type Config struct {
 	Reload ReloadConfig `yaml:"reload"`
 	// DecisionLog configures the audit log of decisions.
 	DecisionLog DecisionLogConfig `yaml:"decision_log"`
+	// State configures the store behind rate, distinct and strikes.
+	State StateConfig `yaml:"state"`
 
 	// Path is the file the configuration was read from; Dir its directory,
 	// against which relative rule paths resolve.
@@ -117,6 +120,38 @@ type ReloadConfig struct {
 // Watching reports whether file watching is on.
 func (r ReloadConfig) Watching() bool { return r.Watch == nil || *r.Watch }
 
+// StateConfig is the state: block (SPEC §10).
+type StateConfig struct {
+	// Backend is memory (default: one replica) or redis (shared by
+	// replicas).
+	Backend string `yaml:"backend"`
+	// Redis locates the Redis of the redis backend.
+	Redis RedisConfig `yaml:"redis"`
+	// Timeout is the budget for the state I/O of one message (default 50ms).
+	Timeout Duration `yaml:"timeout"`
+	// MaxKeys bounds the memory backend (default 1,000,000 counters).
+	MaxKeys int `yaml:"max_keys"`
+
+	redisURL string // resolved from URL or URLEnv
+}
+
+// RedisConfig gives the Redis URL, redis://[:password@]host:6379/0, in
+// the config (URL) or, since it may hold a password, in an environment
+// variable (URLEnv).
+type RedisConfig struct {
+	URL    string `yaml:"url"`
+	URLEnv string `yaml:"url_env"`
+}
+
+// RedisURL is the resolved Redis URL of the redis backend.
+func (s StateConfig) RedisURL() string { return s.redisURL }
+
+// Defaults of the state: block.
+const (
+	DefaultStateBackend = "memory"
+	DefaultStateTimeout = 50 * time.Millisecond
+)
+
 // Duration is a time.Duration written as "10s" or "250ms".
 type Duration time.Duration
 
@@ -148,6 +183,9 @@ const (
 	EnvListen      = "MODGATE_LISTEN"
 	EnvAdminListen = "MODGATE_ADMIN_LISTEN"
 	EnvPassword    = "MODGATE_WEBHOOK_PASSWORD"
+	// EnvRedisURL gives the Redis URL of state.backend: redis when the
+	// config names neither redis.url nor redis.url_env.
+	EnvRedisURL = "MODGATE_REDIS_URL"
 )
 
 // LoadConfig reads the configuration at path, applies defaults and the
@@ -222,6 +260,10 @@ func (c *Config) applyDefaults(getenv func(string) string) {
 	setDefault(&t.Idle, 120*time.Second)
 	setDefault(&t.Shutdown, 10*time.Second)
 	setDefault(&c.Reload.Debounce, 250*time.Millisecond)
+	setDefault(&c.State.Timeout, DefaultStateTimeout)
+	if c.State.Backend == "" {
+		c.State.Backend = DefaultStateBackend
+	}
 	if c.Log.Level == "" {
 		c.Log.Level = "info"
 	}
@@ -259,6 +301,7 @@ func (c *Config) validate(getenv func(string) string) error {
 	if c.Listen == c.AdminListen && !strings.HasSuffix(c.Listen, ":0") {
 		bad("listen and admin_listen must differ (both are %q)", c.Listen)
 	}
+	errs = append(errs, c.State.validate(c.Path, getenv)...)
 	if c.Auth == nil && getenv(EnvPassword) != "" {
 		c.Warnings = append(c.Warnings, EnvPassword+" is set but the config has no auth block, so it is ignored and the webhook is not authenticated")
 	}
@@ -285,6 +328,48 @@ func (c *Config) validate(getenv func(string) string) error {
 		c.Warnings = append(c.Warnings, "admin_listen "+c.AdminListen+" is reachable from other hosts and has no admin_auth: anyone who can reach it can read recent decisions, try messages and reload the rules")
 	}
 	return errors.Join(errs...)
+}
+
+func (s *StateConfig) validate(path string, getenv func(string) string) []error {
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: state.%s", path, fmt.Sprintf(format, args...)))
+	}
+	if s.MaxKeys < 0 {
+		bad("max_keys must not be negative")
+	}
+	r := s.Redis
+	switch s.Backend {
+	case "memory":
+		if r.URL != "" || r.URLEnv != "" {
+			bad("redis is set but backend is memory: set backend: redis to use it")
+		}
+	case "redis":
+		switch {
+		case r.URL != "" && r.URLEnv != "":
+			bad("redis: set url or url_env, not both")
+		case r.URL != "":
+			s.redisURL = r.URL
+		case r.URLEnv != "":
+			if s.redisURL = getenv(r.URLEnv); s.redisURL == "" {
+				bad("redis.url_env: the variable %s is unset or empty: set it (e.g. %s=redis://localhost:6379/0)", r.URLEnv, r.URLEnv)
+			}
+		default:
+			// No redis block: the conventional variable.
+			if s.redisURL = getenv(EnvRedisURL); s.redisURL == "" {
+				bad("redis: backend redis needs a Redis URL: set %s (e.g. %s=redis://localhost:6379/0), or redis.url_env or redis.url", EnvRedisURL, EnvRedisURL)
+			}
+		}
+		if s.redisURL != "" {
+			if _, err := state.NewRedis(state.RedisOptions{URL: s.redisURL}); err != nil {
+				// The URL may hold a password: say what is wrong, not what it is.
+				bad("redis: not a Redis URL (want redis://[:password@]host:port/db): %v", errors.Unwrap(err))
+			}
+		}
+	default:
+		bad("backend must be memory or redis, got %q", s.Backend)
+	}
+	return errs
 }
 
 // resolve finds the password. MODGATE_WEBHOOK_PASSWORD wins over the file;

@@ -25,6 +25,66 @@ func TestParseConfig(t *testing.T) {
 		check  func(t *testing.T, c *server.Config)
 	}{
 		{
+			name:   "state defaults to memory",
+			config: "rules: [r.yaml]\n",
+			getenv: env(),
+			check: func(t *testing.T, c *server.Config) {
+				if c.State.Backend != "memory" || time.Duration(c.State.Timeout) != 50*time.Millisecond {
+					t.Errorf("state: %+v", c.State)
+				}
+			},
+		},
+		{
+			name:   "state redis from the environment",
+			config: "rules: [r.yaml]\nstate: {backend: redis, redis: {url_env: MODGATE_REDIS_URL}, timeout: 20ms}\n",
+			getenv: env("MODGATE_REDIS_URL", "redis://:secret@10.0.0.5:6379/2"),
+			check: func(t *testing.T, c *server.Config) {
+				if c.State.RedisURL() != "redis://:secret@10.0.0.5:6379/2" || time.Duration(c.State.Timeout) != 20*time.Millisecond {
+					t.Errorf("state: %+v", c.State)
+				}
+			},
+		},
+		{
+			name:   "state redis with its variable unset",
+			config: "rules: [r.yaml]\nstate: {backend: redis, redis: {url_env: MODGATE_REDIS_URL}}\n",
+			getenv: env(),
+			errs:   []string{"state.redis.url_env: the variable MODGATE_REDIS_URL is unset or empty"},
+		},
+		{
+			name:   "state: unknown backend",
+			config: "rules: [r.yaml]\nstate: {backend: etcd}\n",
+			getenv: env(),
+			errs:   []string{`state.backend must be memory or redis, got "etcd"`},
+		},
+		{
+			name:   "state redis without a URL",
+			config: "rules: [r.yaml]\nstate: {backend: redis}\n",
+			getenv: env(),
+			errs:   []string{"state.redis: backend redis needs a Redis URL: set MODGATE_REDIS_URL"},
+		},
+		{
+			name:   "state redis takes MODGATE_REDIS_URL when the config names no URL",
+			config: "rules: [r.yaml]\nstate: {backend: redis}\n",
+			getenv: env("MODGATE_REDIS_URL", "redis://r:6379/0"),
+			check: func(t *testing.T, c *server.Config) {
+				if c.State.RedisURL() != "redis://r:6379/0" {
+					t.Errorf("redis URL %q", c.State.RedisURL())
+				}
+			},
+		},
+		{
+			name:   "state redis URL that is not one, without quoting its password",
+			config: "rules: [r.yaml]\nstate: {backend: redis, redis: {url: \"http://:hunter2@x:1\"}}\n",
+			getenv: env(),
+			errs:   []string{"state.redis: not a Redis URL", "invalid URL scheme"},
+		},
+		{
+			name:   "state: unknown key",
+			config: "rules: [r.yaml]\nstate: {backend: memory, ttl: 5s}\n",
+			getenv: env(),
+			errs:   []string{"field ttl not found"},
+		},
+		{
 			name:   "defaults",
 			config: "rules: [r.yaml]\n",
 			getenv: env(),
@@ -159,6 +219,9 @@ func TestParseConfig(t *testing.T) {
 					if !strings.Contains(err.Error(), want) {
 						t.Errorf("error %q lacks %q", err, want)
 					}
+				}
+				if strings.Contains(err.Error(), "hunter2") {
+					t.Errorf("error %q quotes a password", err)
 				}
 				return
 			}

@@ -229,7 +229,7 @@ func (g *Gateway) handleAPIEval(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, err.Error())
 	}
 	var res engine.Result
-	l.engine.Evaluate(c.Request().Context(), l.rules, &env, &res)
+	l.engine.Preview(c.Request().Context(), l.rules, &env, &res)
 	var out []byte
 	if moderation {
 		out = ModerationResponse(nil, &res, matchTag)
@@ -284,9 +284,11 @@ func isDeciding(res *engine.Result, r *rules.Rule) bool {
 type StateStatus struct {
 	// Backend is memory or redis.
 	Backend string `json:"backend"`
-	// Healthy is false while the store fails (the circuit breaker is open).
+	// Healthy is false while the circuit breaker is open: the store failed
+	// repeatedly and is not asked until its cool-down passes.
 	Healthy bool `json:"healthy"`
-	// Detail says more, e.g. the last error; it must hold no secret.
+	// Detail says what an unhealthy store means for moderation; it holds
+	// no address or secret.
 	Detail string `json:"detail,omitempty"`
 }
 
@@ -305,7 +307,7 @@ type apiStatus struct {
 	LastReload    *reloadStatus `json:"last_reload"`
 	LastSuccess   *time.Time    `json:"last_success,omitempty"`
 	// State is the state store's status; absent until a store is wired in.
-	State *StateStatus `json:"state,omitempty"`
+	State *StateStatus `json:"state"`
 }
 
 // reloadStatus is the outcome of the last reload attempt.
@@ -363,9 +365,9 @@ func (g *Gateway) handleAPIStatus(c echo.Context) error {
 		LastReload:    g.lastReload.Load(),
 		LastSuccess:   g.lastSuccess.Load(),
 	}
-	if f := g.stateStatus; f != nil {
-		s := f()
-		st.State = &s
+	st.State = &StateStatus{Backend: g.store.Backend(), Healthy: !g.store.Open()}
+	if !st.State.Healthy {
+		st.State.Detail = "the store failed repeatedly: stateful rules fail open until it answers again"
 	}
 	return c.JSON(http.StatusOK, st)
 }

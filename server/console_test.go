@@ -3,6 +3,7 @@ package server_test
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -386,7 +387,7 @@ func TestAPIEval(t *testing.T) {
 		{name: "a Custom API request", body: moderation(t, "uid-1", "wire me money"), kind: "moderation", verdict: "drop",
 			matched: []string{"drop-banned/enforce"}, response: `{"isMatchingCondition":true,"confidence":1,"reason":"drop-banned"}`},
 		{name: "a Custom API tag without match=tag", body: moderation(t, "uid-1", "https://x"), kind: "moderation", verdict: "tag",
-			matched: []string{"tag-links/enforce"}, response: `{"isMatchingCondition":false,"confidence":1,"reason":""}`},
+			matched: []string{"tag-links/enforce"}, response: `{"isMatchingCondition":false,"confidence":0,"reason":""}`},
 		{name: "a Custom API tag with match=tag", query: "?match=tag", body: moderation(t, "uid-1", "https://x"), kind: "moderation", verdict: "tag",
 			matched: []string{"tag-links/enforce"}, response: `{"isMatchingCondition":true,"confidence":1,"reason":"tag-links"}`},
 	}
@@ -429,6 +430,49 @@ func TestAPIEval(t *testing.T) {
 	}
 	if n := len(decodeJSON[[]apiDecision](t, g.adminDo(t, "GET", "/api/v1/decisions", "", false))); n != 6 {
 		t.Errorf("%d recent decisions, want 6 (the webhook calls' drops and tags only)", n)
+	}
+}
+
+// TestAPIEvalCountsNothing: trying a message shows the counts the rules
+// would see, but neither counts it nor strikes its sender, so a moderator
+// trying messages cannot push a real sender over a threshold.
+func TestAPIEvalCountsNothing(t *testing.T) {
+	const stateful = `rules:
+  - id: struck
+    when: strikes(sender.uid) >= 1
+    action: tag
+    tags: [struck]
+  - id: second-message
+    when: rate(sender.uid, "1h") >= 2
+    action: drop
+    strike: {key: sender.uid, for: 1h}
+`
+	g := newGateway(t, stateful, "")
+	msg := func(muid string) string {
+		return `{"trigger":"before_message","data":{"muid":"` + muid + `","sender":"u1","receiver":"g1","receiverType":"group","data":{"text":"hi"}}}`
+	}
+	if r := g.post(t, "/webhooks/cometchat", msg("m1"), true); r.body != "{}" {
+		t.Fatalf("first message: %s", r.body)
+	}
+	// Tried three times, a second message would be dropped: the count
+	// includes it each time, and none of the tries counts.
+	for i := 0; i < 3; i++ {
+		got := decodeJSON[apiEval](t, g.adminDo(t, "POST", "/api/v1/eval", msg("m2"), false))
+		if got.Verdict != "drop" || len(got.Matched) != 1 {
+			t.Fatalf("try %d: verdict %s, matched %+v; want a drop by second-message alone (rate 2 with this message, no strike)", i, got.Verdict, got.Matched)
+		}
+	}
+	// Had a try counted, m2 would be the fourth message; had one struck,
+	// struck would tag. m2 is the second message, and u1 has no strike yet.
+	if r := g.post(t, "/webhooks/cometchat", msg("m2"), true); r.body != `{"action":"do_not_propagate"}` {
+		t.Fatalf("second message: %s", r.body)
+	}
+	got := decodeJSON[apiEval](t, g.adminDo(t, "POST", "/api/v1/eval", msg("m2"), false))
+	if got.Verdict != "drop" || len(got.Matched) != 2 {
+		t.Errorf("after the real drop: verdict %s, matched %+v; want drop, struck matching too", got.Verdict, got.Matched)
+	}
+	if n := counterValue(t, g.reg, "modgate_strikes_total", map[string]string{"rule": "second-message"}); n != 1 {
+		t.Errorf("strikes counted %v, want 1 (the webhook's)", n)
 	}
 }
 
@@ -500,9 +544,9 @@ func TestAPIStatus(t *testing.T) {
 		st.LastSuccess == nil || !st.LastSuccess.Equal(st.LastReload.Time) {
 		t.Errorf("status after start: %s", body)
 	}
-	// No state store is wired in: the key is absent, not null.
-	if strings.Contains(body, `"state"`) {
-		t.Errorf("status has a state key without a state store: %s", body)
+	// Without a state: block the memory store serves, and it never fails.
+	if st.State == nil || st.State.Backend != "memory" || !st.State.Healthy {
+		t.Errorf("status state = %+v, want a healthy memory store: %s", st.State, body)
 	}
 	firstSuccess := *st.LastSuccess
 
@@ -531,20 +575,32 @@ func TestAPIStatus(t *testing.T) {
 	}
 }
 
+// TestAPIStatusState: a Redis that does not answer opens the circuit
+// breaker after a few messages, and the status says the store is failing.
 func TestAPIStatusState(t *testing.T) {
-	cfgPath := writeGateway(t, testRules, "rules: [rules.yaml]\n")
-	cfg, err := server.LoadConfig(cfgPath, func(string) string { return "" })
+	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := server.New(cfg, server.Options{Registry: prometheus.NewRegistry(), Logger: discardLogger(),
-		StateStatus: func() server.StateStatus { return server.StateStatus{Backend: "redis", Detail: "circuit open"} }})
-	if err != nil {
-		t.Fatal(err)
+	dead := l.Addr().String()
+	l.Close() // nothing listens there any more: every dial is refused
+	const flood = "rules:\n  - id: flood\n    when: rate(sender.uid, \"1m\") > 100\n    action: drop\n"
+	cfgPath := writeGateway(t, flood, "rules: [rules.yaml]\nstate:\n  backend: redis\n  redis: {url: \"redis://"+dead+"/0\"}\n  timeout: 20ms\n")
+	g := loadGateway(t, cfgPath, prometheus.NewRegistry())
+	status := func() string {
+		rec := httptest.NewRecorder()
+		g.AdminHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/status", nil))
+		return rec.Body.String()
 	}
-	rec := httptest.NewRecorder()
-	g.AdminHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/status", nil))
-	if !strings.Contains(rec.Body.String(), `"state":{"backend":"redis","healthy":false,"detail":"circuit open"}`) {
-		t.Errorf("status = %s", rec.Body)
+	for i := 0; i < 5; i++ {
+		rec := httptest.NewRecorder()
+		body := fmt.Sprintf(`{"trigger":"before_message","data":{"muid":"m%d","sender":"u1","receiver":"u2","receiverType":"user","category":"message","type":"text","data":{"text":"hi"}}}`, i)
+		g.Handler().ServeHTTP(rec, httptest.NewRequest("POST", "/webhooks/cometchat", strings.NewReader(body)))
+		if rec.Code != http.StatusOK || rec.Body.String() != "{}" {
+			t.Fatalf("message %d: %d %s, want 200 {} (fail open)", i, rec.Code, rec.Body)
+		}
+	}
+	if got := status(); !strings.Contains(got, `"state":{"backend":"redis","healthy":false,"detail":"the store failed repeatedly`) {
+		t.Errorf("status = %s", got)
 	}
 }

@@ -62,7 +62,7 @@ func moderation(t *testing.T, sender, text string, context ...[2]string) string 
 
 func TestModerationAnswers(t *testing.T) {
 	g := newGateway(t, moderationRules, "")
-	notMatching := `{"isMatchingCondition":false,"confidence":1,"reason":""}`
+	notMatching := `{"isMatchingCondition":false,"confidence":0,"reason":""}`
 	tests := []struct {
 		name string
 		path string

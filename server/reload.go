@@ -115,12 +115,12 @@ func (g *Gateway) reload() (ReloadSummary, error) {
 	}
 	infos := make([]metrics.RuleInfo, len(rs.Rules))
 	for i, r := range rs.Rules {
-		infos[i] = metrics.RuleInfo{ID: r.ID, Action: string(r.Action), Mode: string(r.Mode)}
+		infos[i] = metrics.RuleInfo{ID: r.ID, Action: string(r.Action), Mode: string(r.Mode), Strikes: r.Strike != nil}
 	}
 	now := time.Now()
 	g.live.Store(&live{
 		rules:     rs,
-		engine:    engine.New(onError, engine.WithTimeout(time.Duration(g.cfg.Limits.EvaluationTimeout))),
+		engine:    engine.New(onError, engine.WithTimeout(time.Duration(g.cfg.Limits.EvaluationTimeout)), engine.WithStore(g.store)),
 		counters:  g.metrics.SetRules(infos),
 		errLogged: make([]atomic.Int64, len(rs.Rules)),
 	})
@@ -189,6 +189,7 @@ func restartOnly(started, next *Config) []string {
 		{"admin_auth", started.AdminAuth, next.AdminAuth},
 		{"admin_auth password", started.adminPassword, next.adminPassword},
 		{"admin_pprof", started.AdminPprof, next.AdminPprof},
+		{"state", started.State, next.State},
 	} {
 		if !reflect.DeepEqual(k.was, k.is) {
 			keys = append(keys, k.key)

@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/modgate/modgate/engine"
+	"github.com/modgate/modgate/engine/state"
 	"github.com/modgate/modgate/metrics"
 	"github.com/modgate/modgate/rules"
 )
@@ -41,9 +42,6 @@ type Options struct {
 	// RecentDecisions is how many decisions the console keeps in memory:
 	// DefaultRecentDecisions when 0, none when negative.
 	RecentDecisions int
-	// StateStatus, when set, reports the state store on the console's
-	// status API.
-	StateStatus func() StateStatus
 }
 
 // Gateway is a running modgate: the live rule set, the evaluator, metrics
@@ -64,6 +62,10 @@ type Gateway struct {
 	watcher     *rules.Watcher
 	work        sync.Pool // *work, reused per request
 
+	// store is the state store, kept across reloads so counts survive
+	// them.
+	store *state.Guard
+
 	public, admin *echo.Echo
 	decisions     *decisionLog // nil when the decision log is off
 	shuttingDown  atomic.Bool  // /readyz answers 503 from SIGTERM on
@@ -75,7 +77,6 @@ type Gateway struct {
 	rates       *rateHistory
 	lastReload  atomic.Pointer[reloadStatus]
 	lastSuccess atomic.Pointer[time.Time]
-	stateStatus func() StateStatus // nil until a state store reports
 
 	// timeoutLog and rejectLog rate-limit the log lines of evaluation
 	// timeouts and of rejected requests.
@@ -123,10 +124,9 @@ func New(cfg *Config, opts Options) (*Gateway, error) {
 		reg:     opts.Registry,
 		getenv:  opts.Getenv,
 
-		version:     opts.Version,
-		started:     time.Now(),
-		rates:       newRateHistory(),
-		stateStatus: opts.StateStatus,
+		version: opts.Version,
+		started: time.Now(),
+		rates:   newRateHistory(),
 	}
 	switch n := opts.RecentDecisions; {
 	case n == 0:
@@ -141,6 +141,11 @@ func New(cfg *Config, opts Options) (*Gateway, error) {
 			return nil, err
 		}
 	}
+	store, err := openStore(cfg.State, g.metrics, g.log)
+	if err != nil {
+		return nil, err
+	}
+	g.store = store
 	if cfg.Auth == nil {
 		g.log.Warn("no auth configured: anyone who can reach the webhook listener can call it", "listen", cfg.Listen)
 	}
@@ -148,6 +153,7 @@ func New(cfg *Config, opts Options) (*Gateway, error) {
 		g.log.Warn(w)
 	}
 	if _, err := g.Reload(); err != nil {
+		g.store.Close()
 		return nil, err
 	}
 	g.rates.sample(g.live.Load())
@@ -155,6 +161,36 @@ func New(cfg *Config, opts Options) (*Gateway, error) {
 	g.admin = g.newAdmin()
 	return g, nil
 }
+
+// openStore builds the state store the config asks for. A Redis that
+// cannot be reached is no reason not to start: it is logged, stateful rules
+// fail open meanwhile, and the store connects once Redis is back.
+func openStore(cfg StateConfig, m *metrics.Metrics, log *slog.Logger) (*state.Guard, error) {
+	var b state.Backend
+	switch cfg.Backend {
+	case "redis":
+		r, err := state.NewRedis(state.RedisOptions{URL: cfg.RedisURL(), Timeout: time.Duration(cfg.Timeout)})
+		if err != nil {
+			return nil, err
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		if err := r.Connect(ctx); err != nil {
+			log.Warn("state store unreachable at start: stateful rules fail open until it answers",
+				"backend", "redis", "err", err.Error())
+		} else {
+			log.Info("state store connected", "backend", "redis")
+		}
+		cancel()
+		b = r
+	default:
+		b = state.NewMemory(cfg.MaxKeys, nil)
+	}
+	m.SetStateBackend(b.Backend())
+	return state.NewGuard(b, state.GuardOptions{Observer: m, Logger: log}), nil
+}
+
+// StateBackend names the state store backend: memory or redis.
+func (g *Gateway) StateBackend() string { return g.store.Backend() }
 
 // Handler serves the public listener: the webhook endpoints.
 func (g *Gateway) Handler() http.Handler { return g.public }
@@ -332,6 +368,9 @@ func (g *Gateway) Serve(ctx context.Context, public, admin net.Listener) error {
 		if serr := s.Shutdown(sctx); serr != nil && err == nil {
 			err = fmt.Errorf("shutdown: %w", serr)
 		}
+	}
+	if cerr := g.store.Close(); cerr != nil && err == nil {
+		err = fmt.Errorf("close state store: %w", cerr)
 	}
 	if g.decisions != nil {
 		if cerr := g.decisions.close(); cerr != nil && err == nil {

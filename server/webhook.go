@@ -141,6 +141,9 @@ func (g *Gateway) record(l *live, env *rules.Env, res *engine.Result, took time.
 	for _, r := range res.Matched {
 		l.counters.Match(r.Index)
 	}
+	for _, r := range res.Strikes {
+		l.counters.Strike(r.Index)
+	}
 	for _, e := range res.Errors {
 		l.counters.Error(e.Rule.Index)
 		// A rule failing on every message must not flood the log: one line
@@ -255,7 +258,7 @@ func (g *Gateway) handleModeration(c echo.Context) error {
 func ModerationResponse(dst []byte, res *engine.Result, matchTag bool) []byte {
 	matched := res.Verdict == engine.Drop || (matchTag && res.Verdict == engine.Tag)
 	if !matched {
-		return append(dst, `{"isMatchingCondition":false,"confidence":1,"reason":""}`...)
+		return append(dst, `{"isMatchingCondition":false,"confidence":0,"reason":""}`...)
 	}
 	confidence := 0.0
 	reason := make([]byte, 0, 64)

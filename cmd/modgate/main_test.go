@@ -280,7 +280,7 @@ rules:
 				"verdict:  pass\n" +
 				"matched:  shadow-all (tag, shadow) " + rulesFile + ":5\n" +
 				"error:    broken: reflect: call of reflect.Value.Type on zero Value (column 1)\n" +
-				`response: {"isMatchingCondition":false,"confidence":1,"reason":""}` + "\n",
+				`response: {"isMatchingCondition":false,"confidence":0,"reason":""}` + "\n",
 		},
 		{
 			name:  "a request the gateway would refuse",

@@ -181,6 +181,25 @@ tests:
         alertname: ModgateRequestsRejected
         exp_alerts:
           - exp_labels: {severity: critical, job: modgate}
+  - name: the state store failing for 5m
+    interval: 1m
+    input_series:
+      - {series: 'modgate_state_operations_total{job="modgate",instance="a:9090",result="ok"}', values: '0+60x20'}
+      - {series: 'modgate_state_operations_total{job="modgate",instance="a:9090",result="error"}', values: '0x5 0+3x15'}
+      - {series: 'modgate_state_operations_total{job="modgate",instance="a:9090",result="skipped"}', values: '0x5 0+57x15'}
+    alert_rule_test:
+      - {eval_time: 5m, alertname: ModgateStateStoreFailing, exp_alerts: []}
+      - eval_time: 15m
+        alertname: ModgateStateStoreFailing
+        exp_alerts:
+          - exp_labels: {severity: warning, job: modgate}
+  - name: a healthy state store does not alert
+    interval: 1m
+    input_series:
+      - {series: 'modgate_state_operations_total{job="modgate",result="ok"}', values: '0+60x20'}
+      - {series: 'modgate_state_operations_total{job="modgate",result="timeout"}', values: '0+1x20'}
+    alert_rule_test:
+      - {eval_time: 15m, alertname: ModgateStateStoreFailing, exp_alerts: []}
   - name: a lone probe without a password does not alert
     interval: 1m
     input_series:

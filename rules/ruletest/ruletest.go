@@ -11,6 +11,22 @@
 //	    tags: [link]                     # optional: exactly these tags
 //	    rules: [tag-links]               # optional: these rules must match (shadow ones included)
 //
+// A case may instead play a sequence of messages against a fresh memory
+// state store on a fake clock, for rules that count (SPEC §10):
+//
+//   - name: the 21st message in a minute is dropped
+//     sequence:
+//   - message: {text: hi, sender: {uid: u1}}
+//     repeat: 20                   # the same message 20 times, each a new message
+//     every: 1s                    # the clock advances between repeats
+//     expect: pass
+//   - message: {text: hi, sender: {uid: u1}}
+//     expect: drop
+//     rules: [flood]
+//   - after: 2m                    # the clock advances before the step
+//     message: {text: hi again, sender: {uid: u1}}
+//     expect: pass
+//
 // The tests of a rule file run against that file's rules. A file holding only
 // tests names the rule files they run against with rules_files.
 package ruletest
@@ -23,11 +39,14 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/modgate/modgate/engine"
+	"github.com/modgate/modgate/engine/state"
 	"github.com/modgate/modgate/rules"
 	"github.com/modgate/modgate/server/cometchat"
 )
@@ -45,6 +64,22 @@ type Case struct {
 	Tags []string
 	// Rules, when not nil, must all match.
 	Rules []string
+	// Steps, when not nil, make the case a sequence: Env and the
+	// expectations above are then unused.
+	Steps []*Step
+}
+
+// Step is one step of a sequence: a message played Repeat times, Every
+// apart, After the clock has moved on from the step before.
+type Step struct {
+	Line   int
+	Env    *rules.Env
+	Expect engine.Verdict
+	Tags   []string
+	Rules  []string
+	Repeat int
+	Every  time.Duration
+	After  time.Duration
 }
 
 // Summary counts the outcome of a run.
@@ -59,7 +94,6 @@ func (s Summary) String() string { return fmt.Sprintf("%d passed, %d failed", s.
 // counts. A file that cannot be loaded counts as one failure.
 func Run(paths []string, w io.Writer) Summary {
 	var sum Summary
-	e := engine.New(engine.OnErrorPass)
 	for _, path := range paths {
 		rs, err := rules.Load([]string{path})
 		if err != nil {
@@ -86,6 +120,9 @@ func Run(paths []string, w io.Writer) Summary {
 				sum.Failed++
 			}
 			for _, c := range cases {
+				// Each case counts in a store of its own: a case must not
+				// depend on the cases before it.
+				e := engine.New(engine.OnErrorPass)
 				if problems := c.Check(e, target); len(problems) > 0 {
 					fmt.Fprintf(w, "%s:%d: test %q: %s\n", c.File, c.Line, c.Name, strings.Join(problems, "; "))
 					sum.Failed++
@@ -105,10 +142,53 @@ func printErrors(w io.Writer, err error) {
 }
 
 // Check evaluates the case against rs and describes every way the outcome
-// differs from what the case expects.
+// differs from what the case expects. A sequence runs against a fresh
+// memory store on a fake clock, whatever store e has.
 func (c *Case) Check(e *engine.Engine, rs *rules.RuleSet) []string {
+	if c.Steps != nil {
+		return c.checkSequence(rs)
+	}
+	return check(e, rs, c.Env, c.Expect, c.Tags, c.Rules)
+}
+
+// epoch is where the fake clock of a sequence starts.
+var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func (c *Case) checkSequence(rs *rules.RuleSet) []string {
+	now := epoch
+	clock := func() time.Time { return now }
+	e := engine.New(engine.OnErrorPass, engine.WithStore(state.NewGuard(state.NewMemory(0, clock), state.GuardOptions{Now: clock})))
+	for i, st := range c.Steps {
+		now = now.Add(st.After)
+		for n := range st.Repeat {
+			if n > 0 {
+				now = now.Add(st.Every)
+			}
+			env := *st.Env
+			if env.Message.MUID != "" && st.Repeat > 1 {
+				// Each repeat is a new message, with an identity of its own.
+				env.Message.MUID += "#" + strconv.Itoa(n+1)
+			}
+			if problems := check(e, rs, &env, st.Expect, st.Tags, st.Rules); len(problems) > 0 {
+				at := fmt.Sprintf("step %d (line %d)", i+1, st.Line)
+				if st.Repeat > 1 {
+					at += fmt.Sprintf(", message %d of %d", n+1, st.Repeat)
+				}
+				return []string{at + ": " + strings.Join(problems, "; ")}
+			}
+		}
+	}
+	return nil
+}
+
+func check(e *engine.Engine, rs *rules.RuleSet, env *rules.Env, expect engine.Verdict, tags, ruleIDs []string) []string {
 	var res engine.Result
-	e.Evaluate(context.Background(), rs, c.Env, &res)
+	e.Evaluate(context.Background(), rs, env, &res)
+	c := struct {
+		Expect engine.Verdict
+		Tags   []string
+		Rules  []string
+	}{expect, tags, ruleIDs}
 	var problems []string
 	matched := make([]string, len(res.Matched))
 	for i, r := range res.Matched {
@@ -143,7 +223,11 @@ func list(xs []string) string {
 	return "[" + strings.Join(xs, ", ") + "]"
 }
 
-var caseKeys = []string{"name", "trigger", "message", "payload", "context", "expect", "tags", "rules"}
+var (
+	caseKeys     = []string{"name", "trigger", "message", "payload", "context", "expect", "tags", "rules", "sequence"}
+	stepKeys     = []string{"trigger", "message", "payload", "context", "expect", "tags", "rules", "repeat", "every", "after"}
+	sequenceKeys = []string{"name", "sequence"}
+)
 
 // Decode reads the test cases of one tests: section. Cases with problems are
 // reported, positioned, and left out.
@@ -169,45 +253,126 @@ func Decode(src rules.TestSource) ([]*Case, []error) {
 }
 
 func decodeCase(file string, n *yaml.Node) (*Case, error) {
-	fail := func(at *yaml.Node, format string, args ...any) error {
-		name := ""
+	name := ""
+	if n.Kind == yaml.MappingNode {
 		if nn := valueOf(n, "name"); nn != nil {
 			name = nn.Value
 		}
+	}
+	fail := failer(file, name)
+	if n.Kind != yaml.MappingNode {
+		return nil, fail(n, "a test case must be a mapping")
+	}
+	seq := valueOf(n, "sequence")
+	keys := caseKeys
+	if seq != nil {
+		keys = sequenceKeys
+	}
+	for i := 0; i < len(n.Content); i += 2 {
+		if k := n.Content[i]; !slices.Contains(keys, k.Value) {
+			if seq != nil && slices.Contains(caseKeys, k.Value) {
+				return nil, fail(k, "%s belongs in the steps of a sequence", k.Value)
+			}
+			return nil, fail(k, "unknown key %q (want %s)", k.Value, strings.Join(keys, ", "))
+		}
+	}
+	c := &Case{File: file, Line: n.Line, Env: &rules.Env{}, Name: name}
+	if valueOf(n, "name") == nil {
+		return nil, fail(n, "a test case needs a name")
+	}
+	if seq != nil {
+		if seq.Kind != yaml.SequenceNode || len(seq.Content) == 0 {
+			return nil, fail(seq, "sequence must be a list of steps")
+		}
+		c.Steps = []*Step{}
+		for _, sn := range seq.Content {
+			st, err := decodeStep(fail, sn)
+			if err != nil {
+				return nil, err
+			}
+			c.Steps = append(c.Steps, st)
+		}
+		return c, nil
+	}
+	var err error
+	if c.Expect, c.Tags, c.Rules, err = decodeExpect(fail, n); err != nil {
+		return nil, err
+	}
+	if err := decodeMessage(fail, n, c.Env); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+type failFunc func(at *yaml.Node, format string, args ...any) error
+
+func failer(file, name string) failFunc {
+	return func(at *yaml.Node, format string, args ...any) error {
 		msg := fmt.Sprintf(format, args...)
 		if name != "" {
 			msg = fmt.Sprintf("test %q: %s", name, msg)
 		}
 		return &rules.Error{File: file, Line: at.Line, Column: at.Column, Err: errors.New(msg)}
 	}
+}
+
+func decodeStep(fail failFunc, n *yaml.Node) (*Step, error) {
 	if n.Kind != yaml.MappingNode {
-		return nil, fail(n, "a test case must be a mapping")
+		return nil, fail(n, "a step must be a mapping")
 	}
 	for i := 0; i < len(n.Content); i += 2 {
-		if k := n.Content[i]; !slices.Contains(caseKeys, k.Value) {
-			return nil, fail(k, "unknown key %q (want %s)", k.Value, strings.Join(caseKeys, ", "))
+		if k := n.Content[i]; !slices.Contains(stepKeys, k.Value) {
+			return nil, fail(k, "step: unknown key %q (want %s)", k.Value, strings.Join(stepKeys, ", "))
 		}
 	}
-	c := &Case{File: file, Line: n.Line, Env: &rules.Env{}}
-	if v := valueOf(n, "name"); v != nil {
-		c.Name = v.Value
-	} else {
-		return nil, fail(n, "a test case needs a name")
+	st := &Step{Line: n.Line, Env: &rules.Env{}, Repeat: 1}
+	var err error
+	if st.Expect, st.Tags, st.Rules, err = decodeExpect(fail, n); err != nil {
+		return nil, err
 	}
+	if err := decodeMessage(fail, n, st.Env); err != nil {
+		return nil, err
+	}
+	if v := valueOf(n, "repeat"); v != nil {
+		r, err := strconv.Atoi(v.Value)
+		if err != nil || r < 1 || r > 100_000 {
+			return nil, fail(v, "repeat must be a whole number from 1 to 100000, got %q", v.Value)
+		}
+		st.Repeat = r
+	}
+	for _, key := range []string{"every", "after"} {
+		v := valueOf(n, key)
+		if v == nil {
+			continue
+		}
+		d, err := time.ParseDuration(v.Value)
+		if err != nil || d < 0 {
+			return nil, fail(v, "%s must be a duration such as 1s or 2m, got %q", key, v.Value)
+		}
+		if key == "every" {
+			st.Every = d
+		} else {
+			st.After = d
+		}
+	}
+	return st, nil
+}
 
+// decodeExpect reads expect, tags and rules.
+func decodeExpect(fail failFunc, n *yaml.Node) (verdict engine.Verdict, tags, ruleIDs []string, err error) {
 	expect := valueOf(n, "expect")
 	if expect == nil {
-		return nil, fail(n, "expect is missing (want pass, tag or drop)")
+		return 0, nil, nil, fail(n, "expect is missing (want pass, tag or drop)")
 	}
 	switch expect.Value {
 	case "pass":
-		c.Expect = engine.Pass
+		verdict = engine.Pass
 	case "tag":
-		c.Expect = engine.Tag
+		verdict = engine.Tag
 	case "drop":
-		c.Expect = engine.Drop
+		verdict = engine.Drop
 	default:
-		return nil, fail(expect, "expect must be pass, tag or drop, got %q", expect.Value)
+		return 0, nil, nil, fail(expect, "expect must be pass, tag or drop, got %q", expect.Value)
 	}
 	for _, key := range []string{"tags", "rules"} {
 		v := valueOf(n, key)
@@ -216,48 +381,52 @@ func decodeCase(file string, n *yaml.Node) (*Case, error) {
 		}
 		var xs []string
 		if err := v.Decode(&xs); err != nil {
-			return nil, fail(v, "%s must be a list of strings", key)
+			return 0, nil, nil, fail(v, "%s must be a list of strings", key)
 		}
 		if xs == nil {
 			xs = []string{}
 		}
 		if key == "tags" {
-			c.Tags = xs
+			tags = xs
 		} else {
-			c.Rules = xs
+			ruleIDs = xs
 		}
 	}
+	return verdict, tags, ruleIDs, nil
+}
 
+// decodeMessage reads message or payload, trigger and context into env.
+func decodeMessage(fail failFunc, n *yaml.Node, env *rules.Env) error {
 	msg, payload := valueOf(n, "message"), valueOf(n, "payload")
 	switch {
 	case msg != nil && payload != nil:
-		return nil, fail(payload, "give message or payload, not both")
+		return fail(payload, "give message or payload, not both")
 	case payload != nil:
-		if err := decodePayload(payload, c.Env); err != nil {
-			return nil, fail(payload, "payload: %v", err)
+		if err := decodePayload(payload, env); err != nil {
+			return fail(payload, "payload: %v", err)
 		}
 	case msg != nil:
-		if err := strictDecode(msg, c.Env); err != nil {
-			return nil, fail(msg, "message: %v", err)
+		if err := strictDecode(msg, env); err != nil {
+			return fail(msg, "message: %v", err)
 		}
 	default:
-		return nil, fail(n, "a test case needs a message or a payload")
+		return fail(n, "a test case needs a message or a payload")
 	}
 	if v := valueOf(n, "trigger"); v != nil {
-		c.Env.Trigger = v.Value
+		env.Trigger = v.Value
 	}
-	if c.Env.Trigger == "" {
-		c.Env.Trigger = "before_message"
+	if env.Trigger == "" {
+		env.Trigger = "before_message"
 	}
 	if v := valueOf(n, "context"); v != nil {
-		if err := strictDecode(v, &c.Env.Context); err != nil {
-			return nil, fail(v, "context: %v", err)
+		if err := strictDecode(v, &env.Context); err != nil {
+			return fail(v, "context: %v", err)
 		}
 	}
 	if payload == nil {
-		fillIn(c.Env)
+		fillIn(env)
 	}
-	return c, nil
+	return nil
 }
 
 // fillIn completes an environment written by hand the way the CometChat

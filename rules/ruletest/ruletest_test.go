@@ -47,11 +47,27 @@ func TestRun(t *testing.T) {
 			files: []string{"testdata/bad-cases.yaml"},
 			want:  ruletest.Summary{Failed: 5},
 			lines: []string{
-				`testdata/bad-cases.yaml:7:5: test "unknown key": unknown key "expected" (want name, trigger, message, payload, context, expect, tags, rules)`,
+				`testdata/bad-cases.yaml:7:5: test "unknown key": unknown key "expected" (want name, trigger, message, payload, context, expect, tags, rules, sequence)`,
 				`testdata/bad-cases.yaml:10:13: test "bad verdict": expect must be pass, tag or drop, got "block"`,
 				`testdata/bad-cases.yaml:12:14: test "misspelt field": message: field rol not found in type rules.User`,
 				`testdata/bad-cases.yaml:14:5: test "no message": a test case needs a message or a payload`,
 				`testdata/bad-cases.yaml:16:5: a test case needs a name`,
+			},
+		},
+		{
+			name:  "sequences count on a fake clock",
+			files: []string{"testdata/stateful.yaml"},
+			want:  ruletest.Summary{Passed: 8},
+		},
+		{
+			name:  "a failing sequence names its step and repeat; bad steps are positioned",
+			files: []string{"testdata/sequence-fail.yaml"},
+			want:  ruletest.Summary{Failed: 4},
+			lines: []string{
+				`testdata/sequence-fail.yaml:15:9: test "a bad step": step: unknown key "wait" (want trigger, message, payload, context, expect, tags, rules, repeat, every, after)`,
+				`testdata/sequence-fail.yaml:17:5: test "expect outside the steps": expect belongs in the steps of a sequence`,
+				`testdata/sequence-fail.yaml:25:17: test "a bad repeat": repeat must be a whole number from 1 to 100000, got "0"`,
+				`testdata/sequence-fail.yaml:6: test "the wrong threshold": step 1 (line 8), message 3 of 4: expected pass, got drop (matched: [flood])`,
 			},
 		},
 		{

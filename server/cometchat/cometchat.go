@@ -300,6 +300,10 @@ type dataState struct {
 	attachment   rules.Attachment
 	hasAttach    bool
 	customData   map[string]any // data.custom_data
+	// data.entities.on.entity.data.text: the text of the message an
+	// action (an edit) is about
+	onText    string
+	hasOnText bool
 	// data.mentionedUsers: offset and depth of the array, or -1
 	mentionedAt, mentionedDepth int
 }
@@ -437,6 +441,7 @@ func (d *decoder) arrayAt() (int, int) {
 func (d *decoder) data(env *rules.Env, ds *dataState) bool {
 	m := &env.Message
 	m.Text, m.Attachments, m.Metadata, m.CustomData, m.Mentions = "", m.Attachments[:0], nil, nil, m.Mentions[:0]
+	m.Action = ""
 	env.Sender = rules.User{}
 	*ds = dataState{mentionedAt: -1}
 	if d.peek() != '{' {
@@ -461,6 +466,8 @@ func (d *decoder) data(env *rules.Env, ds *dataState) bool {
 			m.CustomData, ok = d.objectOrNil()
 		case "custom_data":
 			ds.customData, ok = d.objectOrNil()
+		case "action":
+			m.Action, ok = d.flexString()
 		case "mentions":
 			ok = d.mentions(m)
 		case "mentionedUsers":
@@ -490,10 +497,49 @@ func (d *decoder) entities(env *rules.Env, ds *dataState) bool {
 		case "receiver":
 			ds.receiverEnt, ds.hasRecvEnt, ds.entityType = entity{}, false, ""
 			ok = d.entityHolder(nil, &ds.receiverEnt, &ds.hasRecvEnt, &ds.entityType)
+		case "on":
+			ok = d.onEntity(ds)
 		default:
 			ok = d.skip()
 		}
 		return ok
+	})
+}
+
+// onEntity reads the text of data.entities.on.entity, the message an
+// action message is about: for an edit, the message as edited.
+func (d *decoder) onEntity(ds *dataState) bool {
+	ds.onText, ds.hasOnText = "", false
+	if d.peek() != '{' {
+		return d.skip()
+	}
+	// As encoding/json does, the last of repeated keys wins: each entity
+	// and data member starts afresh.
+	return d.members(func(k string) bool {
+		if k != "entity" {
+			return d.skip()
+		}
+		ds.onText, ds.hasOnText = "", false
+		if d.peek() != '{' {
+			return d.skip()
+		}
+		return d.members(func(k string) bool {
+			if k != "data" {
+				return d.skip()
+			}
+			ds.onText, ds.hasOnText = "", false
+			if d.peek() != '{' {
+				return d.skip()
+			}
+			return d.members(func(k string) (ok bool) {
+				if k != "text" {
+					return d.skip()
+				}
+				ds.onText, ok = d.flexString()
+				ds.hasOnText = ok
+				return ok
+			})
+		})
 	})
 }
 
@@ -785,6 +831,11 @@ func (d *decoder) finish(env *rules.Env, st *msgState, fallbackUID string) {
 	}
 	if r.UID == "" {
 		r.UID = m.Receiver
+	}
+	if m.Text == "" && ds.hasOnText && m.Action == "edited" {
+		// An edit carries the edited message under data.entities.on: its
+		// new text is what the rules must see, or editing would evade them.
+		m.Text = ds.onText
 	}
 	env.Text = m.Text
 }

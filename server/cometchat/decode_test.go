@@ -137,13 +137,24 @@ func TestDecodeWebhook(t *testing.T) {
 		}},
 		{"after_message_action_edited.json", rules.Env{
 			Trigger: "after_message", AppID: "167ab1529", Webhook: "send-message",
-			// an action has no text, nor sender and receiver entities: the uids come from the message
+			// an action has no sender and receiver entities: the uids come
+			// from the message; an edit's text is the edited message's
 			Message: with(johnToJane, func(m *rules.Message) {
-				m.ID, m.Category, m.Type = "312", "action", "message"
+				m.ID, m.Category, m.Type, m.Action, m.Text = "312", "action", "message", "edited", "edited text"
 				m.SentAt, m.UpdatedAt = 1586436100, 1586436100
 			}),
 			Sender:   rules.User{UID: "cometchat-uid-5"},
 			Receiver: rules.Receiver{UID: "cometchat-uid-4", EntityType: "user"},
+			Text:     "edited text",
+		}},
+		{"message_edited_modern_envelope.json", rules.Env{
+			Trigger: "message_edited", AppID: "167ab1529", Webhook: "edit-hook",
+			Message: rules.Message{ID: "902", ConversationID: "group_cometchat-guid-1", Sender: "cometchat-uid-5", ReceiverType: "group", Receiver: "cometchat-guid-1",
+				Category: "action", Type: "message", Action: "edited", Text: "now with a link to cheap-pills.example",
+				SentAt: 1700000500, UpdatedAt: 1700000500},
+			Sender:   rules.User{UID: "cometchat-uid-5", Name: "John Paul", Role: "default"},
+			Receiver: rules.Receiver{UID: "cometchat-guid-1", Name: "Hikers", EntityType: "group", GroupType: "public", MembersCount: 12},
+			Text:     "now with a link to cheap-pills.example",
 		}},
 		{"sdk_shape_sender_object.json", rules.Env{
 			Trigger: "message_sent", AppID: "167ab1529", Webhook: "send-message",

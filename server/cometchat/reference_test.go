@@ -293,6 +293,7 @@ func refHolder(env *rules.Env, holder map[string]any, fallbackUID string) {
 		Sender:         refString(msg["sender"]),
 		ParentID:       refString(msg["parentId"]),
 		Text:           refString(data["text"]),
+		Action:         refString(data["action"]),
 		Metadata:       refMap(data["metadata"]),
 		CustomData:     refMap(data["customData"]),
 		SentAt:         refInt(msg["sentAt"]),
@@ -385,6 +386,13 @@ func refHolder(env *rules.Env, holder map[string]any, fallbackUID string) {
 	}
 	if recv.UID == "" {
 		recv.UID = m.Receiver
+	}
+
+	on, _ := entities["on"].(map[string]any)
+	onEntity, _ := on["entity"].(map[string]any)
+	onData, _ := onEntity["data"].(map[string]any)
+	if t, ok := onData["text"]; ok && m.Text == "" && m.Action == "edited" {
+		m.Text = refString(t)
 	}
 
 	env.Message, env.Sender, env.Receiver, env.Text = m, sender, recv, m.Text
