@@ -149,9 +149,23 @@ func (t *refTable) check(r *ref, text []byte, cnt []uint8, st, en int) (int, boo
 		if r.flags&fEDrop != 0 && e[0] != 'e' && cnt[st+int(r.lastAt)] != r.lastCnt {
 			continue // rapping is not raping
 		}
+		if cnt != nil && stretchedS(e, cnt[en:]) {
+			continue // a plural s is never stretched: assess is not ass + es
+		}
 		return en + len(e) + 1, true
 	}
 	return 0, false
+}
+
+// stretchedS reports whether an s of ending e repeats, cnt being the
+// counts of the ending's letters.
+func stretchedS(e string, cnt []uint8) bool {
+	for j := 0; j < len(e); j++ {
+		if e[j] == 's' && cnt[j] > 1 {
+			return true
+		}
+	}
+	return false
 }
 
 // scanner is the state of one scan of a text: where its matches go.
@@ -162,14 +176,18 @@ type scanner struct {
 	first   bool // one hit is enough and no exception can undo it
 	stop    bool
 	joining bool // matching two words read as one
+	// While joining: whether entries (a fragment was joined) and exceptions
+	// (the words were glued by a joiner, not spaced) count.
+	joinHits, joinExcept bool
 }
 
 // found records that entry matches s[from:to].
 func (sc *scanner) found(entry int32, from, to int) {
 	e := &sc.m.entries[entry]
-	if e.Except && sc.joining {
-		// Reading two words as one is a guess; it excuses nothing ("cum
-		// in" is not the exception "cumin").
+	if sc.joining && (e.Except && !sc.joinExcept || !e.Except && !sc.joinHits) {
+		// Reading two spaced words as one is a guess; it excuses nothing
+		// ("cum in" is not the exception "cumin"). Two glued words that
+		// are no fragment are read as one only to find exceptions.
 		return
 	}
 	if e.Except {
@@ -334,8 +352,18 @@ func (sc *scanner) joins() {
 		case markEnd:
 			to := int(pos[i])
 			w := s[from:to]
-			frag := isFragment(w)
-			if (frag || prevFrag) && havePrev && joinGap(s[prevTo:from]) && lettersOnly(w) && lettersOnly(s[prevFrom:prevTo]) {
+			gap := ""
+			if havePrev {
+				gap = s[prevTo:from]
+			}
+			// The tail of a contraction ("it's", "don't", "we'll") belongs to
+			// the word before it: "it's hit" is not "shit".
+			tail := havePrev && isApostrophe(gap) && isContractionTail(w)
+			frag := !tail && isFragment(w)
+			// Two words glued by one joiner ("shuttle_cock") are read as one
+			// for exceptions only: the compound may be an innocent word.
+			glued := havePrev && gap != "" && strings.Trim(gap, " ") == gap && joinGap(gap)
+			if (frag || prevFrag || glued && sc.m.except) && havePrev && joinGap(gap) && lettersOnly(w) && lettersOnly(s[prevFrom:prevTo]) {
 				ws := wordStreamer{dst: b.join[:0], cnt: b.joinCnt[:0], pos: b.joinPos[:0]}
 				ws.add(s[prevFrom:prevTo], prevFrom)
 				split := len(ws.dst)
@@ -345,7 +373,7 @@ func (sc *scanner) joins() {
 				}
 				ws.finish(to)
 				b.join, b.joinCnt, b.joinPos = ws.dst, ws.cnt, ws.pos
-				sc.joining = true
+				sc.joining, sc.joinHits, sc.joinExcept = true, frag || prevFrag, glued
 				sc.run(sc.m.word, &sc.m.wordRef, b.join, b.joinCnt, b.joinPos, split)
 				sc.joining = false
 				if sc.stop {
@@ -355,6 +383,21 @@ func (sc *scanner) joins() {
 			prevFrom, prevTo, prevFrag, havePrev = from, to, frag, true
 		}
 	}
+}
+
+// isApostrophe reports whether g is one apostrophe, typed or typographic.
+func isApostrophe(g string) bool {
+	return g == "'" || g == "\u2019" || g == "\u02bc"
+}
+
+// isContractionTail reports whether w ends an English contraction after
+// its apostrophe: it's, don't, I'd, I'm, we'll, you're, they've.
+func isContractionTail(w string) bool {
+	switch strings.ToLower(w) {
+	case "s", "t", "d", "m", "ll", "re", "ve":
+		return true
+	}
+	return false
 }
 
 func lettersOnly(w string) bool {

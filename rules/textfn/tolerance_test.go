@@ -43,6 +43,9 @@ func TestTolerances(t *testing.T) {
 		{[]string{"dick"}, "dickens", false},
 		{[]string{"free crypto"}, "free cryptos", true},
 		{[]string{"free crypto"}, "freed crypto", false},
+		{[]string{"ass"}, "we assess it", false}, // a plural s is never stretched
+		{[]string{"ass"}, "asses", true},
+		{[]string{"ass"}, "assses", true}, // the root's s may be
 		// masked letters
 		{[]string{"fuck"}, "f*ck", true},
 		{[]string{"shit"}, "sh#t", true},
@@ -66,6 +69,18 @@ func TestTolerances(t *testing.T) {
 		{[]string{"tit"}, "a tit in the tree", true}, // the word itself
 		{[]string{"tit", "!titin"}, "tit in", true},
 		{[]string{"cumin"}, "cum in", true}, // both pieces, and "cum" is no common word
+		// a contraction's tail is no fragment
+		{[]string{"shit"}, "it's hit the market", false},
+		{[]string{"shit"}, "let’s hit it", false},
+		{[]string{"shit"}, "s hit", true},
+		{[]string{"tits"}, "don't its", false},
+		// glued words are read as one for exceptions only
+		{[]string{"cock", "!shuttlecock"}, "shuttle_cock", false},
+		{[]string{"cock", "!shuttlecock"}, "shuttle-cock", false},
+		{[]string{"cock", "!shuttlecock"}, "shuttle cock", true}, // spaced: a guess excuses nothing
+		{[]string{"cock", "!shuttlecock"}, "big_cock", true},
+		{[]string{"dick"}, "big_dick", true},
+		{[]string{"wank"}, "Wankum", false},
 		// prefix, infix, exceptions
 		{[]string{"wank*"}, "wankstain", true},
 		{[]string{"wank*"}, "swank", false},
