@@ -35,7 +35,12 @@ func (w *wordStreamer) emit(b byte, at int) {
 
 // add streams s, whose offsets are counted from base. Consecutive calls
 // without a separator between them continue the same word.
+//
+// It is the hot loop of matching: the state lives in locals, written back
+// once at the end, rather than in *w at every byte.
 func (w *wordStreamer) add(s string, base int) {
+	dst, cnt, pos := w.dst, w.cnt, w.pos
+	inWord, gap, gapAt, start, last, lastAt := w.inWord, w.gap, w.gapAt, w.start, w.last, w.lastAt
 	for i := 0; i < len(s); {
 		c := s[i]
 		r, size := rune(c), 1
@@ -51,46 +56,48 @@ func (w *wordStreamer) add(s string, base int) {
 			r = foldCase(r)
 			word = isWordRune(r)
 		}
-		at := base + i
+		at := int32(base + i)
 		i += size
 		if !word {
-			if w.inWord {
-				w.emit(markEnd, at)
-				w.inWord = false
+			if inWord {
+				dst, cnt, pos = append(dst, markEnd), append(cnt, 1), append(pos, at)
+				inWord = false
 			}
-			if !w.gap {
-				w.gap, w.gapAt = true, at
+			if !gap {
+				gap, gapAt = true, int(at)
 			}
 			continue
 		}
-		if w.gap {
-			if w.start {
-				w.emit(' ', w.gapAt)
+		if gap {
+			if start {
+				dst, cnt, pos = append(dst, ' '), append(cnt, 1), append(pos, int32(gapAt))
 			}
-			w.gap = false
+			gap = false
 		}
-		w.start = true
-		if !w.inWord {
-			w.emit(markBegin, at)
-			w.inWord, w.last = true, -1
-		} else if r == w.last && (r < '0' || r > '9') {
-			for k := w.lastAt; k < len(w.dst); k++ {
-				if w.cnt[k] < 255 {
-					w.cnt[k]++
+		start = true
+		if !inWord {
+			dst, cnt, pos = append(dst, markBegin), append(cnt, 1), append(pos, at)
+			inWord, last = true, -1
+		} else if r == last && (r < '0' || r > '9') {
+			for k := lastAt; k < len(dst); k++ {
+				if cnt[k] < 255 {
+					cnt[k]++
 				}
 			}
 			continue
 		}
-		w.last, w.lastAt = r, len(w.dst)
+		last, lastAt = r, len(dst)
 		if r < utf8.RuneSelf {
-			w.emit(byte(r), at)
+			dst, cnt, pos = append(dst, byte(r)), append(cnt, 1), append(pos, at)
 			continue
 		}
 		var buf [utf8.UTFMax]byte
 		for _, x := range buf[:utf8.EncodeRune(buf[:], r)] {
-			w.emit(x, at)
+			dst, cnt, pos = append(dst, x), append(cnt, 1), append(pos, at)
 		}
 	}
+	w.dst, w.cnt, w.pos = dst, cnt, pos
+	w.inWord, w.gap, w.gapAt, w.start, w.last, w.lastAt = inWord, gap, gapAt, start, last, lastAt
 }
 
 func (w *wordStreamer) finish(end int) {
@@ -343,46 +350,84 @@ func (m *Matcher) scan(s string, b *scratch, first bool) {
 func (sc *scanner) joins() {
 	s, b := sc.s, sc.b
 	text, pos := b.word, b.wordPos
-	prevFrom, prevTo, prevFrag, havePrev := 0, 0, false, false
-	from := 0
-	for i, c := range text {
-		switch c {
-		case markBegin:
-			from = int(pos[i])
-		case markEnd:
-			to := int(pos[i])
-			w := s[from:to]
-			gap := ""
-			if havePrev {
-				gap = s[prevTo:from]
+	prevBegin, prevEnd, prevFrom, prevTo, prevFrag, havePrev := 0, 0, 0, 0, false, false
+	// The stream is ⟨word⟩ ⟨word⟩ …: each word from markBegin to markEnd,
+	// one space between words; 0xFE and 0xFF occur in no UTF-8 text.
+	for begin := 0; begin < len(text); {
+		end := bytes.IndexByte(text[begin:], markEnd)
+		if end < 0 {
+			return
+		}
+		end += begin
+		from, to := int(pos[begin]), int(pos[end])
+		w := s[from:to]
+		gap := ""
+		if havePrev {
+			gap = s[prevTo:from]
+		}
+		// The tail of a contraction ("it's", "don't", "we'll") belongs to
+		// the word before it: "it's hit" is not "shit".
+		tail := havePrev && isApostrophe(gap) && isContractionTail(w)
+		frag := !tail && isFragment(w)
+		// Two words glued by one joiner ("shuttle_cock") are read as one
+		// for exceptions only: the compound may be an innocent word.
+		glued := havePrev && sc.m.except && gluedGap(gap)
+		if (frag || prevFrag || glued) && havePrev && joinGap(gap) && lettersOnly(w) && lettersOnly(s[prevFrom:prevTo]) {
+			split := sc.joinStream(prevBegin, prevEnd, begin, end)
+			sc.joining, sc.joinHits, sc.joinExcept = true, frag || prevFrag, glued
+			sc.run(sc.m.word, &sc.m.wordRef, b.join, b.joinCnt, b.joinPos, split)
+			sc.joining = false
+			if sc.stop {
+				return
 			}
-			// The tail of a contraction ("it's", "don't", "we'll") belongs to
-			// the word before it: "it's hit" is not "shit".
-			tail := havePrev && isApostrophe(gap) && isContractionTail(w)
-			frag := !tail && isFragment(w)
-			// Two words glued by one joiner ("shuttle_cock") are read as one
-			// for exceptions only: the compound may be an innocent word.
-			glued := havePrev && gap != "" && strings.Trim(gap, " ") == gap && joinGap(gap)
-			if (frag || prevFrag || glued && sc.m.except) && havePrev && joinGap(gap) && lettersOnly(w) && lettersOnly(s[prevFrom:prevTo]) {
-				ws := wordStreamer{dst: b.join[:0], cnt: b.joinCnt[:0], pos: b.joinPos[:0]}
-				ws.add(s[prevFrom:prevTo], prevFrom)
-				split := len(ws.dst)
-				ws.add(w, from)
-				if len(ws.dst) == split {
-					split-- // the second piece began with the first's last letter, squeezed into it
-				}
-				ws.finish(to)
-				b.join, b.joinCnt, b.joinPos = ws.dst, ws.cnt, ws.pos
-				sc.joining, sc.joinHits, sc.joinExcept = true, frag || prevFrag, glued
-				sc.run(sc.m.word, &sc.m.wordRef, b.join, b.joinCnt, b.joinPos, split)
-				sc.joining = false
-				if sc.stop {
-					return
-				}
-			}
-			prevFrom, prevTo, prevFrag, havePrev = from, to, frag, true
+		}
+		prevBegin, prevEnd, prevFrom, prevTo, prevFrag, havePrev = begin, end, from, to, frag, true
+		begin = end + 2 // past markEnd and the space
+	}
+}
+
+// joinStream writes to b.join the stream of the two words of b.word at
+// [b0, e0] and [b1, e1] (markBegin to markEnd) read as one word, as the
+// wordStreamer would write it: copied, not streamed again. It returns the
+// offset where the second word's letters begin.
+func (sc *scanner) joinStream(b0, e0, b1, e1 int) int {
+	b := sc.b
+	text, cnt, pos := b.word, b.cnt, b.wordPos
+	dst := append(b.join[:0], text[b0:e0]...)
+	dc := append(b.joinCnt[:0], cnt[b0:e0]...)
+	dp := append(b.joinPos[:0], pos[b0:e0]...)
+	split := len(dst)
+	// The second word's first rune squeezes into the first's last rune
+	// when they are the same letter ("fuc ck").
+	last := e0 - 1
+	for last > b0+1 && !utf8.RuneStart(text[last]) {
+		last--
+	}
+	n := e0 - last
+	from := b1 + 1
+	if n > 0 && from+n <= e1 && bytes.Equal(text[last:e0], text[from:from+n]) {
+		for k := split - n; k < split; k++ {
+			dc[k] = uint8(min(255, int(dc[k])+int(cnt[from])))
+		}
+		from += n
+		if from == e1 {
+			split-- // the second word was that one letter only
 		}
 	}
+	dst = append(dst, text[from:e1+1]...)
+	dc = append(dc, cnt[from:e1+1]...)
+	dp = append(dp, pos[from:e1+1]...)
+	b.join, b.joinCnt, b.joinPos = dst, dc, dp
+	return split
+}
+
+// gluedGap reports whether g is one joiner other than a space.
+func gluedGap(g string) bool {
+	if g == "" || g[0] == ' ' {
+		return false
+	}
+	r, n := utf8.DecodeRuneInString(g)
+	return n == len(g) && isJoiner(r)
 }
 
 // isApostrophe reports whether g is one apostrophe, typed or typographic.
@@ -418,8 +463,7 @@ func isFragment(w string) bool {
 	}
 	k, ok := shortIndex(w)
 	if !ok {
-		_, common := commonWords[w]
-		return !common
+		return true // not ASCII letters, so in no common word
 	}
 	return commonBits[k/64]&(1<<(k%64)) == 0
 }
