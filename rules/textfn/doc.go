@@ -109,8 +109,10 @@
 // built-in English dataset (data/profanity-en.txt, embedded with go:embed:
 // profanity, explicit sexual terms and slurs, with common respellings such
 // as phuck, fcuk and biatch, and exceptions for the innocent words its
-// entries would hit). Profanities(s) returns the entries found, as the
-// dataset spells them, in order of appearance, each once. Censor(s) returns
+// entries would hit). Profanities(s) returns the entries found, in
+// canonical spelling (a respelling names its word in a trailing comment,
+// "phuck  # = fuck", so Profanities("phuck") is ["fuck"]), in order of
+// appearance, each once. Censor(s) returns
 // s with each match replaced by one "*" per rune, mapped from the
 // normalized text back to the runes of s chunk by chunk (a chunk is a run
 // of non-space characters; a spaced-out word is starred whole). Dataset

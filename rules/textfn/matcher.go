@@ -314,6 +314,11 @@ func (m *Matcher) HasWord(s string) bool {
 // Matches returns the roots of the entries found in s (exceptions aside),
 // in order of appearance, each once.
 func (m *Matcher) Matches(s string) []string {
+	return m.matches(s, func(e int32) string { return m.entries[e].Root })
+}
+
+// matches returns name(e) for the entries e found in s, as Matches does.
+func (m *Matcher) matches(s string, name func(int32) string) []string {
 	out := []string{}
 	if m.empty() {
 		return out
@@ -340,7 +345,7 @@ func (m *Matcher) Matches(s string) []string {
 			continue
 		}
 		end = h.end
-		if r := m.entries[h.entry].Root; !slices.Contains(out, r) {
+		if r := name(h.entry); !slices.Contains(out, r) {
 			out = append(out, r)
 		}
 	}

@@ -125,6 +125,32 @@ func TestMaskTolerances(t *testing.T) {
 	}
 }
 
+func TestCanonicalSpellings(t *testing.T) {
+	text := "phuck  # = fuck\nfuck\n# a comment # = no entry\nfvck #= fuck\n!feck # = fuck\nfuk # =\nfcuk # = fuck\nfcuk # = fick\nnote # just a note\n"
+	got, errs := canonicalSpellings(text)
+	want := map[string]string{"phuck": "fuck", "fvck": "fuck", "fcuk": "fick"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("canonicalSpellings = %q, want %q", got, want)
+	}
+	var msgs []string
+	for _, err := range errs {
+		msgs = append(msgs, err.Error())
+	}
+	wantErrs := []string{
+		DatasetPath + ":5: an exception has no canonical spelling",
+		DatasetPath + `:6: empty canonical spelling after "# ="`,
+		DatasetPath + `:8: "fcuk" is spelled "fick" here and "fuck" before`,
+	}
+	if !reflect.DeepEqual(msgs, wantErrs) {
+		t.Errorf("errors %q, want %q", msgs, wantErrs)
+	}
+	// The annotations are comments: the file stays a plain list.
+	entries, _ := ParseListText(text)
+	if !reflect.DeepEqual(entries, []string{"phuck", "fuck", "fvck", "!feck", "fuk", "fcuk", "fcuk", "note"}) {
+		t.Errorf("ParseListText = %q", entries)
+	}
+}
+
 func TestParseEntry(t *testing.T) {
 	tests := []struct {
 		s    string
@@ -197,6 +223,36 @@ func TestDataset(t *testing.T) {
 	}
 	if got := Profanities("FUCK, shit, fuck again, n1gger"); !reflect.DeepEqual(got, []string{"fuck", "shit", "nigger"}) {
 		t.Errorf("Profanities = %q", got)
+	}
+	// Respellings read in canonical spelling, and once with the word.
+	for s, want := range map[string][]string{
+		"phuck this":             {"fuck"},
+		"phuck, fuck and fcuk":   {"fuck"},
+		"a biatch and a bitch":   {"bitch"},
+		"you a-hole":             {"asshole"},
+		"niqqa please":           {"nigga"},
+		"fkn hell, shyt happens": {"fuck", "shit"},
+		"a blow job":             {"blowjob"},
+		"wankers":                {"wank"},         // an inflection reads as its entry
+	} {
+		if got := Profanities(s); !reflect.DeepEqual(got, want) {
+			t.Errorf("Profanities(%q) = %q, want %q", s, got, want)
+		}
+	}
+	// Every canonical spelling is an entry of its own.
+	roots := map[string]bool{}
+	for _, e := range m.Entries() {
+		if !e.Except {
+			roots[e.Root] = true
+		}
+	}
+	if len(dataset.canonical) < 20 {
+		t.Errorf("%d canonical spellings", len(dataset.canonical))
+	}
+	for from, to := range dataset.canonical {
+		if !roots[to] {
+			t.Errorf("%q is spelled %q, which is no entry of the dataset", from, to)
+		}
 	}
 	for s, want := range map[string]string{
 		"what the fuuuck":        "what the ******",
