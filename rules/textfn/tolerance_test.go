@@ -233,7 +233,7 @@ func TestDataset(t *testing.T) {
 		"niqqa please":           {"nigga"},
 		"fkn hell, shyt happens": {"fuck", "shit"},
 		"a blow job":             {"blowjob"},
-		"wankers":                {"wank"},         // an inflection reads as its entry
+		"wankers":                {"wank"}, // an inflection reads as its entry
 	} {
 		if got := Profanities(s); !reflect.DeepEqual(got, want) {
 			t.Errorf("Profanities(%q) = %q, want %q", s, got, want)
