@@ -35,12 +35,7 @@ func (w *wordStreamer) emit(b byte, at int) {
 
 // add streams s, whose offsets are counted from base. Consecutive calls
 // without a separator between them continue the same word.
-//
-// It is the hot loop of matching: the state lives in locals, written back
-// once at the end, rather than in *w at every byte.
 func (w *wordStreamer) add(s string, base int) {
-	dst, cnt, pos := w.dst, w.cnt, w.pos
-	inWord, gap, gapAt, start, last, lastAt := w.inWord, w.gap, w.gapAt, w.start, w.last, w.lastAt
 	for i := 0; i < len(s); {
 		c := s[i]
 		r, size := rune(c), 1
@@ -56,48 +51,46 @@ func (w *wordStreamer) add(s string, base int) {
 			r = foldCase(r)
 			word = isWordRune(r)
 		}
-		at := int32(base + i)
+		at := base + i
 		i += size
 		if !word {
-			if inWord {
-				dst, cnt, pos = append(dst, markEnd), append(cnt, 1), append(pos, at)
-				inWord = false
+			if w.inWord {
+				w.emit(markEnd, at)
+				w.inWord = false
 			}
-			if !gap {
-				gap, gapAt = true, int(at)
+			if !w.gap {
+				w.gap, w.gapAt = true, at
 			}
 			continue
 		}
-		if gap {
-			if start {
-				dst, cnt, pos = append(dst, ' '), append(cnt, 1), append(pos, int32(gapAt))
+		if w.gap {
+			if w.start {
+				w.emit(' ', w.gapAt)
 			}
-			gap = false
+			w.gap = false
 		}
-		start = true
-		if !inWord {
-			dst, cnt, pos = append(dst, markBegin), append(cnt, 1), append(pos, at)
-			inWord, last = true, -1
-		} else if r == last && (r < '0' || r > '9') {
-			for k := lastAt; k < len(dst); k++ {
-				if cnt[k] < 255 {
-					cnt[k]++
+		w.start = true
+		if !w.inWord {
+			w.emit(markBegin, at)
+			w.inWord, w.last = true, -1
+		} else if r == w.last && (r < '0' || r > '9') {
+			for k := w.lastAt; k < len(w.dst); k++ {
+				if w.cnt[k] < 255 {
+					w.cnt[k]++
 				}
 			}
 			continue
 		}
-		last, lastAt = r, len(dst)
+		w.last, w.lastAt = r, len(w.dst)
 		if r < utf8.RuneSelf {
-			dst, cnt, pos = append(dst, byte(r)), append(cnt, 1), append(pos, at)
+			w.emit(byte(r), at)
 			continue
 		}
 		var buf [utf8.UTFMax]byte
 		for _, x := range buf[:utf8.EncodeRune(buf[:], r)] {
-			dst, cnt, pos = append(dst, x), append(cnt, 1), append(pos, at)
+			w.emit(x, at)
 		}
 	}
-	w.dst, w.cnt, w.pos = dst, cnt, pos
-	w.inWord, w.gap, w.gapAt, w.start, w.last, w.lastAt = inWord, gap, gapAt, start, last, lastAt
 }
 
 func (w *wordStreamer) finish(end int) {
