@@ -347,11 +347,14 @@ func (sc *scanner) joins() {
 	// The stream is ⟨word⟩ ⟨word⟩ …: each word from markBegin to markEnd,
 	// one space between words; 0xFE and 0xFF occur in no UTF-8 text.
 	for begin := 0; begin < len(text); {
-		end := bytes.IndexByte(text[begin:], markEnd)
-		if end < 0 {
+		// Words are short: a plain loop beats bytes.IndexByte here.
+		end := begin + 1
+		for end < len(text) && text[end] != markEnd {
+			end++
+		}
+		if end == len(text) {
 			return
 		}
-		end += begin
 		from, to := int(pos[begin]), int(pos[end])
 		w := s[from:to]
 		gap := ""
