@@ -240,15 +240,7 @@ func buildTable(ks []keyed) (*automaton, refTable) {
 	for i := range ks {
 		keys[i] = ks[i].key
 	}
-	a := newAutomaton(keys) // sorts keys, a copy of the slice headers
-	node := make([]int32, len(ks))
-	for i := range ks {
-		v := int32(0)
-		for _, c := range ks[i].key {
-			v = a.child(v, c)
-		}
-		node[i] = v
-	}
+	a, node := newAutomatonNodes(keys)
 	// Group the refs by node, in order of node and, within a node, of
 	// entry: a counting sort, linear in the number of keys.
 	t := refTable{node: make([]int32, len(a.label))}
