@@ -95,7 +95,7 @@ func newMatcher(entries []Entry) *Matcher {
 	}
 	keyArena := make([]byte, 0, size)
 	subArena := make([]byte, 0, size)
-	var seen dedup
+	seen := dedup{first: make(map[uint64]int32, len(entries)), more: map[uint64][]int32{}}
 	var words, lits []keyed
 	var subs [][]byte
 	var wreq []reqPair
@@ -205,10 +205,11 @@ var dedupSeed = maphash.MakeSeed()
 // the entries recorded so far) has ID id, and reports whether no earlier
 // entry has that ID; if one has, idx is not recorded.
 func (d *dedup) add(id []byte, idx int32, entries []Entry) bool {
-	if d.first == nil {
-		d.first, d.more = map[uint64]int32{}, map[uint64][]int32{}
-	}
-	h := maphash.Bytes(dedupSeed, id)
+	return d.addHashed(id, maphash.Bytes(dedupSeed, id), idx, entries)
+}
+
+// addHashed is add with the hash h of id given.
+func (d *dedup) addHashed(id []byte, h uint64, idx int32, entries []Entry) bool {
 	j, taken := d.first[h]
 	if !taken {
 		d.first[h] = idx

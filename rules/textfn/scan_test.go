@@ -37,3 +37,23 @@ func TestJoinStream(t *testing.T) {
 		}
 	}
 }
+
+// TestDedupCollision checks that entries whose IDs share a hash are told
+// apart by the IDs themselves.
+func TestDedupCollision(t *testing.T) {
+	d := dedup{first: map[uint64]int32{}, more: map[uint64][]int32{}}
+	var entries []Entry
+	for _, tt := range []struct {
+		root string
+		new  bool
+	}{{"fuck", true}, {"shit", true}, {"FUCK", false}, {"shit", false}, {"twat", true}, {"twat", false}} {
+		e := Entry{Root: tt.root}
+		id := entryID(nil, e, modeWord)
+		if got := d.addHashed(id, 42, int32(len(entries)), entries); got != tt.new {
+			t.Errorf("add(%q) = %v, want %v", tt.root, got, tt.new)
+		}
+		if tt.new {
+			entries = append(entries, e)
+		}
+	}
+}
