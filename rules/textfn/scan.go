@@ -184,10 +184,12 @@ type scanner struct {
 // found records that entry matches s[from:to].
 func (sc *scanner) found(entry int32, from, to int) {
 	e := &sc.m.entries[entry]
-	if sc.joining && (e.Except && !sc.joinExcept || !e.Except && !sc.joinHits) {
+	if sc.joining && (e.Except && (!sc.joinExcept || e.Kind != KindWord) || !e.Except && !sc.joinHits) {
 		// Reading two spaced words as one is a guess; it excuses nothing
 		// ("cum in" is not the exception "cumin"). Two glued words that
-		// are no fragment are read as one only to find exceptions.
+		// are no fragment are read as one only to find exceptions, and
+		// only whole-word ones: "shuttle_cock" is !shuttlecock, but
+		// "shit_and" is no !*shita*.
 		return
 	}
 	if e.Except {

@@ -79,6 +79,8 @@ func TestTolerances(t *testing.T) {
 		{[]string{"cock", "!shuttlecock"}, "shuttle-cock", false},
 		{[]string{"cock", "!shuttlecock"}, "shuttle cock", true}, // spaced: a guess excuses nothing
 		{[]string{"cock", "!shuttlecock"}, "big_cock", true},
+		{[]string{"*shit*", "!*shita*"}, "eat_shit_and_die", true}, // only whole-word exceptions join
+		{[]string{"*shit*", "!*shita*"}, "Yamashita", false},
 		{[]string{"dick"}, "big_dick", true},
 		{[]string{"wank"}, "Wankum", false},
 		// prefix, infix, exceptions
