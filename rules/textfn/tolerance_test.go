@@ -226,6 +226,28 @@ func TestDataset(t *testing.T) {
 	if got := Profanities("FUCK, shit, fuck again, n1gger"); !reflect.DeepEqual(got, []string{"fuck", "shit", "nigger"}) {
 		t.Errorf("Profanities = %q", got)
 	}
+	// The dataset's exceptions excuse the innocent sense, not its neighbours.
+	for s, want := range map[string]bool{
+		"a great tit on the feeder": false,
+		"she has great tits":        true, // the bird's plural is the slur's too
+		"blue tits at the feeder":   false,
+		"tit bits":                  false,
+		"a Maine coon":              false,
+		"you coon":                  true,
+		"the cocks crowed":          false,
+		"cocks out":                 true,
+		"ask Yamashita":             false,
+		"shitass":                   false, // the price of !*shita*
+		"eat_shit_and_die":          true,
+		"Wankum":                    false,
+		"wankers":                   true,
+		"Twatt, Orkney":             false,
+		"twat":                      true,
+	} {
+		if got := Profane(s); got != want {
+			t.Errorf("Profane(%q) = %v, want %v", s, got, want)
+		}
+	}
 	// Respellings read in canonical spelling, and once with the word.
 	for s, want := range map[string][]string{
 		"phuck this":             {"fuck"},
