@@ -24,6 +24,7 @@ import (
 type evalCase struct {
 	profane bool
 	text    string
+	batch   int // the held-out batch ("# --- held-out" lines) the case is in, 0 for none
 }
 
 type score struct{ tp, fp, tn, fn int }
@@ -91,16 +92,39 @@ func main() {
 		filters = append(filters, filter{"obscenity 0.4.6 (English dataset, recommended transformers)", func(i int, _ string) bool { return answers[i] }})
 	}
 
-	fmt.Printf("%d cases (%d profane, %d innocent)\n\n", len(cases), count(cases, true), count(cases, false))
-	fmt.Println("| filter | accuracy | precision | recall | false positives | false negatives |")
-	fmt.Println("| --- | ---: | ---: | ---: | ---: | ---: |")
-	for _, f := range filters {
-		var s score
-		for i, c := range cases {
-			s.add(c.profane, f.fn(i, c.text))
+	last := 0
+	for _, c := range cases {
+		last = max(last, c.batch)
+	}
+	table := func(title string, keep func(evalCase) bool) {
+		n, p := 0, 0
+		for _, c := range cases {
+			if keep(c) {
+				n++
+				if c.profane {
+					p++
+				}
+			}
 		}
-		fmt.Printf("| %s | %.1f%% | %.1f%% | %.1f%% | %d | %d |\n", f.name,
-			pct(s.tp+s.tn, len(cases)), pct(s.tp, s.tp+s.fp), pct(s.tp, s.tp+s.fn), s.fp, s.fn)
+		fmt.Printf("%s: %d cases (%d profane, %d innocent)\n\n", title, n, p, n-p)
+		fmt.Println("| filter | accuracy | precision | recall | false positives | false negatives |")
+		fmt.Println("| --- | ---: | ---: | ---: | ---: | ---: |")
+		for _, f := range filters {
+			var s score
+			for i, c := range cases {
+				if keep(c) {
+					s.add(c.profane, f.fn(i, c.text))
+				}
+			}
+			fmt.Printf("| %s | %.1f%% | %.1f%% | %.1f%% | %d | %d |\n", f.name,
+				pct(s.tp+s.tn, n), pct(s.tp, s.tp+s.fp), pct(s.tp, s.tp+s.fn), s.fp, s.fn)
+		}
+		fmt.Println()
+	}
+	table("the whole set", func(evalCase) bool { return true })
+	if last > 0 {
+		table(fmt.Sprintf("held-out batch %d only (written last, never used to tune)", last),
+			func(c evalCase) bool { return c.batch == last })
 	}
 }
 
@@ -121,9 +145,13 @@ func readEval(path string) ([]evalCase, error) {
 	}
 	defer f.Close()
 	var cases []evalCase
+	batch := 0
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		line := sc.Text()
+		if strings.HasPrefix(line, "# --- held-out") {
+			batch++
+		}
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
@@ -131,7 +159,7 @@ func readEval(path string) ([]evalCase, error) {
 		if len(fields) != 3 {
 			return nil, fmt.Errorf("%s: bad line %q", path, line)
 		}
-		cases = append(cases, evalCase{fields[0] == "1", fields[2]})
+		cases = append(cases, evalCase{fields[0] == "1", fields[2], batch})
 	}
 	return cases, sc.Err()
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Compares modgate's matching with go-away and obscenity on modgate's
-# labelled evaluation set, and prints a Markdown table (the one in README's
-# "Matching text" section). Needs go, node and npm. The npm packages
+# labelled evaluation set, and prints Markdown tables (the ones in README's
+# "Matching text" section): the whole set, then its last held-out batch. Needs go, node and npm. The npm packages
 # (obscenity, and naughty-words for the LDNOOBW English list) are installed
 # into a temporary directory, never into the repository.
 set -euo pipefail

@@ -35,7 +35,34 @@ const (
 // sorts keys in place.
 func newAutomaton(keys [][]byte) *automaton {
 	slices.SortFunc(keys, bytes.Compare)
-	keys = slices.CompactFunc(keys, bytes.Equal)
+	a, _ := buildAutomaton(keys, nil)
+	return a
+}
+
+// newAutomatonNodes builds the automaton of keys, which must be non-empty,
+// and returns beside it the node where each key ends, in the order of keys
+// (which it leaves as they are).
+func newAutomatonNodes(keys [][]byte) (*automaton, []int32) {
+	perm := make([]int32, len(keys))
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	slices.SortFunc(perm, func(x, y int32) int { return bytes.Compare(keys[x], keys[y]) })
+	sorted := make([][]byte, len(keys))
+	for i, k := range perm {
+		sorted[i] = keys[k]
+	}
+	a, ends := buildAutomaton(sorted, make([]int32, len(sorted)))
+	nodes := make([]int32, len(keys))
+	for i, k := range perm {
+		nodes[k] = ends[i]
+	}
+	return a, nodes
+}
+
+// buildAutomaton builds the automaton of keys, sorted. With ends non-nil
+// (as long as keys), it records there the node where each key ends.
+func buildAutomaton(keys [][]byte, ends []int32) (*automaton, []int32) {
 
 	// A trie in insertion order, built from the sorted keys: a new node
 	// always becomes the last child of its parent, so no search is needed.
@@ -52,7 +79,11 @@ func newAutomaton(keys [][]byte) *automaton {
 	tFirst[0], tNext[0], tLast[0] = -1, -1, -1
 	path := []int32{0}
 	var prev []byte
-	for _, k := range keys {
+	distinct := 0
+	for ki, k := range keys {
+		if ki == 0 || !bytes.Equal(k, prev) {
+			distinct++
+		}
 		l := 0
 		for l < len(prev) && l < len(k) && prev[l] == k[l] {
 			l++
@@ -76,6 +107,9 @@ func newAutomaton(keys [][]byte) *automaton {
 			v = w
 		}
 		tTerm[v] = true
+		if ends != nil {
+			ends[ki] = v // renumbered below
+		}
 		prev = k
 	}
 	tLast = nil
@@ -89,7 +123,7 @@ func newAutomaton(keys [][]byte) *automaton {
 		}
 	}
 	a := &automaton{
-		keys:  len(keys),
+		keys:  distinct,
 		first: make([]int32, n+1),
 		label: make([]byte, n),
 		fail:  make([]int32, n),
@@ -109,6 +143,15 @@ func newAutomaton(keys [][]byte) *automaton {
 	term := make([]bool, n)
 	for v, old := range order {
 		term[v] = tTerm[old]
+	}
+	if ends != nil {
+		newOf := make([]int32, n)
+		for v, old := range order {
+			newOf[old] = int32(v)
+		}
+		for i, v := range ends {
+			ends[i] = newOf[v]
+		}
 	}
 	tLabel, tFirst, tNext, tTerm, order = nil, nil, nil, nil, nil
 
@@ -141,7 +184,7 @@ func newAutomaton(keys [][]byte) *automaton {
 			}
 		}
 	}
-	return a
+	return a, ends
 }
 
 // child returns v's child along byte b, or -1.

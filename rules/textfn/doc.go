@@ -65,7 +65,8 @@
 //     raped, rapey, but not "rapping"). Nothing else: "idiotic" is not
 //     "idiot", "scamper" is not "scam", "Dickens" is not "dick". An
 //     inflection can turn an entry into an innocent word ("jerk": jerky,
-//     jerkin): list that word as an exception.
+//     jerkin): list that word as an exception. The s of an inflection never
+//     stretches: "assess" is not "ass" + es.
 //   - Masked letters: in a word of letters and mask characters
 //     ("* # % - _ . ? ^ ~ + & !" inside it, "*" and "#" also at its end),
 //     each mask character stands for one letter: "f*ck", "sh#t", "n**ga",
@@ -81,7 +82,8 @@
 //     one word: "fu ck", "bit ch", "sh it", "f uck". The entry must span
 //     both pieces, so "pen is", "tit in" and "cum in" are not "penis",
 //     "titin" and "cumin" read as inflections. Longer pieces are not joined
-//     ("as shole" is missed).
+//     ("as shole" is missed), nor is the tail of a contraction after its
+//     apostrophe ("it's hit" is not "shit").
 //
 // # List entries
 //
@@ -97,7 +99,9 @@
 // A word* or *word* match covers its whole word (Mask stars "wanker", not
 // "wank"). An exception covers the words it matches; any match lying within
 // them is dropped. Exceptions match exactly, without inflections ("!bitche"
-// does not excuse "bitches"). The root of word* and *word* must be letters,
+// does not excuse "bitches"). Two words glued by one joiner are also read
+// as one for whole-word exceptions ("shuttle_cock" is "!shuttlecock"), never
+// for !word* or !*word* ones, and two spaced words never are. The root of word* and *word* must be letters,
 // digits and spaces, at least three letters ("*as*" would match half the
 // dictionary). ParseEntry parses one entry; CompileList reports every
 // malformed entry ("**", "!", "*a*", "*word" without its closing *) as an
@@ -109,8 +113,10 @@
 // built-in English dataset (data/profanity-en.txt, embedded with go:embed:
 // profanity, explicit sexual terms and slurs, with common respellings such
 // as phuck, fcuk and biatch, and exceptions for the innocent words its
-// entries would hit). Profanities(s) returns the entries found, as the
-// dataset spells them, in order of appearance, each once. Censor(s) returns
+// entries would hit). Profanities(s) returns the entries found, in
+// canonical spelling (a respelling names its word in a trailing comment,
+// "phuck  # = fuck", so Profanities("phuck") is ["fuck"]), in order of
+// appearance, each once. Censor(s) returns
 // s with each match replaced by one "*" per rune, mapped from the
 // normalized text back to the runes of s chunk by chunk (a chunk is a run
 // of non-space characters; a spaced-out word is starred whole). Dataset

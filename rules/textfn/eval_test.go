@@ -14,7 +14,9 @@ type evalCase struct {
 	profane  bool
 	category string
 	text     string
-	heldOut  bool // after the "# --- held-out" line: never used to tune the dataset
+	// heldOut numbers the held-out batch the case is in (0: none): each
+	// starts at a "# --- held-out" line and was never used to tune matching.
+	heldOut int
 }
 
 func readEval(t testing.TB) []evalCase {
@@ -25,12 +27,12 @@ func readEval(t testing.TB) []evalCase {
 	}
 	defer f.Close()
 	var cases []evalCase
-	heldOut := false
+	heldOut := 0
 	sc := bufio.NewScanner(f)
 	for n := 1; sc.Scan(); n++ {
 		line := sc.Text()
 		if strings.HasPrefix(line, "# --- held-out") {
-			heldOut = true
+			heldOut++
 		}
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
@@ -87,13 +89,17 @@ func TestEvaluation(t *testing.T) {
 	if len(cases) < 400 {
 		t.Fatalf("the evaluation set has %d cases, want at least 400", len(cases))
 	}
-	var all, held score
+	var all score
+	var held []score // by batch
 	byCat := map[string]*score{}
 	for _, c := range cases {
 		got := Profane(c.text)
 		all.add(c, got)
-		if c.heldOut {
-			held.add(c, got)
+		if c.heldOut > 0 {
+			for len(held) < c.heldOut {
+				held = append(held, score{})
+			}
+			held[c.heldOut-1].add(c, got)
 		}
 		key := map[bool]string{true: "profane/", false: "innocent/"}[c.profane] + c.category
 		if byCat[key] == nil {
@@ -102,7 +108,11 @@ func TestEvaluation(t *testing.T) {
 		byCat[key].add(c, got)
 	}
 	t.Logf("Profane on %d cases: %v", len(cases), &all)
-	t.Logf("  of which held out: %v; missed %q, wrongly caught %q", &held, held.missed, held.wrong)
+	for i := range held {
+		h := &held[i]
+		t.Logf("  of which held-out batch %d (%d cases): %v; missed %q, wrongly caught %q",
+			i+1, h.tp+h.tn+h.fp+h.fn, h, h.missed, h.wrong)
+	}
 	keys := make([]string, 0, len(byCat))
 	for k := range byCat {
 		keys = append(keys, k)
@@ -115,9 +125,9 @@ func TestEvaluation(t *testing.T) {
 	t.Logf("missed: %q", all.missed)
 	t.Logf("wrongly caught: %q", all.wrong)
 	const (
-		minAccuracy  = 0.95
-		minPrecision = 0.96
-		minRecall    = 0.93
+		minAccuracy  = 0.96 // 96.7% when set
+		minPrecision = 0.97 // 97.7%
+		minRecall    = 0.94 // 95.5%
 	)
 	if all.accuracy() < minAccuracy || all.precision() < minPrecision || all.recall() < minRecall {
 		t.Errorf("Profane: %v; floors: accuracy %.0f%%, precision %.0f%%, recall %.0f%%\nmissed: %q\nwrongly caught: %q",

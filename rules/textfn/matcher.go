@@ -1,6 +1,7 @@
 package textfn
 
 import (
+	"hash/maphash"
 	"slices"
 	"unicode/utf8"
 )
@@ -82,26 +83,41 @@ type keyed struct {
 }
 
 func newMatcher(entries []Entry) *Matcher {
-	m := &Matcher{}
-	seen := make(map[string]struct{}, len(entries))
+	m := &Matcher{entries: make([]Entry, 0, len(entries))}
+	// Keys are written one after another into arenas rather than each into
+	// a slice of its own: a list of 100,000 entries is then a handful of
+	// allocations, not several hundred thousand. A key's slice is capped,
+	// so that later appends never write into it, and stays valid when an
+	// arena grows.
+	size := 0
+	for _, e := range entries {
+		size += len(e.Root) + 3
+	}
+	keyArena := make([]byte, 0, size)
+	subArena := make([]byte, 0, size)
+	seen := dedup{first: make(map[uint64]int32, len(entries)), more: map[uint64][]int32{}}
 	var words, lits []keyed
 	var subs [][]byte
 	var wreq []reqPair
 	var cnt []uint8
+	var pos []int32
+	var id, kbuf []byte
+	cut := func(arena []byte, from int) []byte { return arena[from:len(arena):len(arena)] }
 	for _, e := range entries {
 		mode, ok := entryMode(e.Root)
 		if !ok {
 			continue
 		}
-		id := string(appendStream([]byte{byte(e.Kind), boolByte(e.Except)}, nil, e.Root, mode))
-		if _, dup := seen[id]; dup {
+		id = entryID(id[:0], e, mode)
+		if !seen.add(id, int32(len(m.entries)), m.entries) {
 			if !e.Except && e.sub != "" {
 				// " ass" and "ass" are one entry, but not one substring.
-				subs = append(subs, appendStream(nil, nil, e.sub, modeSub))
+				at := len(subArena)
+				subArena = appendStream(subArena, nil, e.sub, modeSub)
+				subs = append(subs, cut(subArena, at))
 			}
 			continue
 		}
-		seen[id] = struct{}{}
 		idx := int32(len(m.entries))
 		m.entries = append(m.entries, e)
 		var flags uint8
@@ -113,15 +129,21 @@ func newMatcher(entries []Entry) *Matcher {
 			if e.sub != "" {
 				sub = e.sub
 			}
-			subs = append(subs, appendStream(nil, nil, sub, modeSub))
+			at := len(subArena)
+			subArena = appendStream(subArena, nil, sub, modeSub)
+			subs = append(subs, cut(subArena, at))
 		}
 		if mode == modeLit {
 			lits = append(lits, keyed{appendStream(nil, nil, e.Root, modeLit), ref{entry: idx, flags: flags, reqAt: -1}})
 			continue
 		}
-		var k []byte
-		k, cnt, _ = appendWordStream(nil, cnt[:0], nil, e.Root)
-		k, cnt = k[:len(k)-1], cnt[:len(cnt)-1] // the final markEnd
+		// The stream's bytes, counts and offsets are parallel: stream into
+		// scratch, then copy the key into the arena.
+		kbuf, cnt, pos = appendWordStream(kbuf[:0], cnt[:0], pos[:0], e.Root)
+		at := len(keyArena)
+		keyArena = append(keyArena, kbuf[:len(kbuf)-1]...) // without the final markEnd
+		k := keyArena[at:]
+		cnt = cnt[:len(cnt)-1]
 		r := ref{entry: idx, flags: flags, reqAt: int32(len(wreq))}
 		switch e.Kind {
 		case KindWord:
@@ -132,7 +154,7 @@ func newMatcher(entries []Entry) *Matcher {
 			}
 			// A single final e goes, so that raping and raped follow rape.
 			if n := len(k); n >= 3 && n < 1<<15 && k[n-1] == 'e' && cnt[n-1] == 1 && isASCIILetter(k[n-2]) && isASCIILetter(k[n-3]) {
-				k, cnt = k[:n-1], cnt[:n-1]
+				keyArena, k, cnt = keyArena[:len(keyArena)-1], k[:n-1], cnt[:n-1]
 				r.flags |= fEDrop
 				r.lastAt, r.lastCnt = int16(n-2), cnt[n-2]
 			}
@@ -145,7 +167,7 @@ func newMatcher(entries []Entry) *Matcher {
 				r.nreq++
 			}
 		}
-		words = append(words, keyed{k, r})
+		words = append(words, keyed{k[:len(k):len(k)], r})
 	}
 	m.n = len(m.entries)
 	if len(words) > 0 {
@@ -160,6 +182,48 @@ func newMatcher(entries []Entry) *Matcher {
 	}
 	m.masked = newMaskIndex(m.entries)
 	return m
+}
+
+// entryID is what makes two entries one: kind, exception and stream.
+func entryID(dst []byte, e Entry, mode streamMode) []byte {
+	return appendStream(append(dst, byte(e.Kind), boolByte(e.Except)), nil, e.Root, mode)
+}
+
+// dedup is the set of entries already compiled, by the 64-bit hash of
+// their entryID rather than by the ID itself: a list of 100,000 entries
+// costs no string per entry. A hash seen before is checked against the
+// entries that have it.
+type dedup struct {
+	first map[uint64]int32   // hash -> the entry that has it
+	more  map[uint64][]int32 // hash -> further entries with it (a collision)
+	buf   []byte
+}
+
+var dedupSeed = maphash.MakeSeed()
+
+// add records that entry idx (about to be appended to entries, which holds
+// the entries recorded so far) has ID id, and reports whether no earlier
+// entry has that ID; if one has, idx is not recorded.
+func (d *dedup) add(id []byte, idx int32, entries []Entry) bool {
+	return d.addHashed(id, maphash.Bytes(dedupSeed, id), idx, entries)
+}
+
+// addHashed is add with the hash h of id given.
+func (d *dedup) addHashed(id []byte, h uint64, idx int32, entries []Entry) bool {
+	j, taken := d.first[h]
+	if !taken {
+		d.first[h] = idx
+		return true
+	}
+	for _, j := range append([]int32{j}, d.more[h]...) {
+		mode, _ := entryMode(entries[j].Root)
+		d.buf = entryID(d.buf[:0], entries[j], mode)
+		if string(d.buf) == string(id) {
+			return false
+		}
+	}
+	d.more[h] = append(d.more[h], idx)
+	return true
 }
 
 func boolByte(b bool) byte {
@@ -177,32 +241,34 @@ func buildTable(ks []keyed) (*automaton, refTable) {
 	for i := range ks {
 		keys[i] = ks[i].key
 	}
-	a := newAutomaton(keys) // sorts keys, a copy of the slice headers
-	node := make([]int32, len(ks))
-	for i := range ks {
-		v := int32(0)
-		for _, c := range ks[i].key {
-			v = a.child(v, c)
-		}
-		node[i] = v
-	}
-	order := make([]int, len(ks))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(x, y int) int { return int(node[x] - node[y]) })
+	a, node := newAutomatonNodes(keys)
+	// Group the refs by node, in order of node and, within a node, of
+	// entry: a counting sort, linear in the number of keys.
 	t := refTable{node: make([]int32, len(a.label))}
 	for i := range t.node {
 		t.node[i] = -1
 	}
-	t.refs = make([]ref, 0, len(ks))
-	for _, i := range order {
-		v := node[i]
-		if t.node[v] < 0 {
+	per := make([]int32, len(a.label)+1)
+	for _, v := range node {
+		per[v+1]++
+	}
+	for v := 1; v < len(per); v++ {
+		per[v] += per[v-1]
+	}
+	t.refs = make([]ref, len(ks))
+	for i, v := range node {
+		t.refs[per[v]] = ks[i].r
+		per[v]++
+	}
+	// per[v] is now the end of v's refs; the start is where v-1's end.
+	t.start = make([]int32, 0, a.keys+1)
+	prevEnd := int32(0)
+	for v := range t.node {
+		if per[v] > prevEnd {
 			t.node[v] = int32(len(t.start))
-			t.start = append(t.start, int32(len(t.refs)))
+			t.start = append(t.start, prevEnd)
 		}
-		t.refs = append(t.refs, ks[i].r)
+		prevEnd = per[v]
 	}
 	t.start = append(t.start, int32(len(t.refs)))
 	return a, t
@@ -241,6 +307,11 @@ func (m *Matcher) HasWord(s string) bool {
 // Matches returns the roots of the entries found in s (exceptions aside),
 // in order of appearance, each once.
 func (m *Matcher) Matches(s string) []string {
+	return m.matches(s, func(e int32) string { return m.entries[e].Root })
+}
+
+// matches returns name(e) for the entries e found in s, as Matches does.
+func (m *Matcher) matches(s string, name func(int32) string) []string {
 	out := []string{}
 	if m.empty() {
 		return out
@@ -267,7 +338,7 @@ func (m *Matcher) Matches(s string) []string {
 			continue
 		}
 		end = h.end
-		if r := m.entries[h.entry].Root; !slices.Contains(out, r) {
+		if r := name(h.entry); !slices.Contains(out, r) {
 			out = append(out, r)
 		}
 	}

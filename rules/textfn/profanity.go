@@ -17,9 +17,10 @@ const DatasetPath = "rules/textfn/data/profanity-en.txt"
 var datasetText string
 
 var dataset struct {
-	once sync.Once
-	m    *Matcher
-	err  error
+	once      sync.Once
+	m         *Matcher
+	canonical map[string]string // normalized root -> canonical spelling, for respellings
+	err       error
 }
 
 // Dataset returns the built-in English profanity dataset, compiled for
@@ -30,7 +31,8 @@ func Dataset() (*Matcher, error) {
 	dataset.once.Do(func() {
 		entries, lines := ParseListText(datasetText)
 		m, err := CompileList(entries, true)
-		var errs []error
+		canonical, cerrs := canonicalSpellings(datasetText)
+		errs := cerrs
 		for _, e := range joined(err) {
 			var ee *EntryError
 			if errors.As(e, &ee) {
@@ -41,9 +43,46 @@ func Dataset() (*Matcher, error) {
 		if !utf8.ValidString(datasetText) {
 			errs = append(errs, fmt.Errorf("%s is not UTF-8 text", DatasetPath))
 		}
-		dataset.m, dataset.err = m, errors.Join(errs...)
+		dataset.m, dataset.canonical, dataset.err = m, canonical, errors.Join(errs...)
 	})
 	return dataset.m, dataset.err
+}
+
+// canonicalSpellings reads the canonical spellings of a dataset's
+// respellings: an entry followed by a comment that starts with "=" names
+// it ("phuck  # = fuck"). The comment keeps the file a plain list for every
+// other reader. It maps each such entry's normalized root to the spelling.
+func canonicalSpellings(text string) (map[string]string, []error) {
+	out := map[string]string{}
+	var errs []error
+	for n, line := range strings.Split(strings.TrimPrefix(text, "\ufeff"), "\n") {
+		i := strings.IndexByte(line, '#')
+		if i < 0 {
+			continue
+		}
+		spec, ok := strings.CutPrefix(strings.TrimSpace(line[i+1:]), "=")
+		entry := strings.TrimSpace(line[:i])
+		if !ok || entry == "" {
+			continue
+		}
+		e, err := ParseEntry(entry)
+		canon := Normalize(strings.TrimSpace(spec))
+		switch {
+		case err != nil:
+			continue // reported by CompileList
+		case e.Except:
+			errs = append(errs, fmt.Errorf("%s:%d: an exception has no canonical spelling", DatasetPath, n+1))
+		case canon == "":
+			errs = append(errs, fmt.Errorf("%s:%d: empty canonical spelling after \"# =\"", DatasetPath, n+1))
+		default:
+			root := Normalize(e.Root)
+			if prev, dup := out[root]; dup && prev != canon {
+				errs = append(errs, fmt.Errorf("%s:%d: %q is spelled %q here and %q before", DatasetPath, n+1, root, canon, prev))
+			}
+			out[root] = canon
+		}
+	}
+	return out, errs
 }
 
 func joined(err error) []error {
@@ -80,11 +119,19 @@ func Profane(s string) bool {
 	return m.HasWord(Normalize(s))
 }
 
-// Profanities returns the entries of the built-in dataset found in s, as
-// the dataset spells them, in order of appearance, each once.
+// Profanities returns the entries of the built-in dataset found in s, in
+// canonical spelling (a respelling such as "phuck" reads as "fuck"), in
+// order of appearance, each once.
 func Profanities(s string) []string {
 	m, _ := Dataset()
-	return m.Matches(Normalize(s))
+	canonical := dataset.canonical
+	return m.matches(Normalize(s), func(e int32) string {
+		root := m.entries[e].Root
+		if c, ok := canonical[root]; ok {
+			return c
+		}
+		return root
+	})
 }
 
 // Censor returns s with each match of the built-in dataset replaced by one

@@ -149,9 +149,23 @@ func (t *refTable) check(r *ref, text []byte, cnt []uint8, st, en int) (int, boo
 		if r.flags&fEDrop != 0 && e[0] != 'e' && cnt[st+int(r.lastAt)] != r.lastCnt {
 			continue // rapping is not raping
 		}
+		if cnt != nil && stretchedS(e, cnt[en:]) {
+			continue // a plural s is never stretched: assess is not ass + es
+		}
 		return en + len(e) + 1, true
 	}
 	return 0, false
+}
+
+// stretchedS reports whether an s of ending e repeats, cnt being the
+// counts of the ending's letters.
+func stretchedS(e string, cnt []uint8) bool {
+	for j := 0; j < len(e); j++ {
+		if e[j] == 's' && cnt[j] > 1 {
+			return true
+		}
+	}
+	return false
 }
 
 // scanner is the state of one scan of a text: where its matches go.
@@ -162,14 +176,20 @@ type scanner struct {
 	first   bool // one hit is enough and no exception can undo it
 	stop    bool
 	joining bool // matching two words read as one
+	// While joining: whether entries (a fragment was joined) and exceptions
+	// (the words were glued by a joiner, not spaced) count.
+	joinHits, joinExcept bool
 }
 
 // found records that entry matches s[from:to].
 func (sc *scanner) found(entry int32, from, to int) {
 	e := &sc.m.entries[entry]
-	if e.Except && sc.joining {
-		// Reading two words as one is a guess; it excuses nothing ("cum
-		// in" is not the exception "cumin").
+	if sc.joining && (e.Except && (!sc.joinExcept || e.Kind != KindWord) || !e.Except && !sc.joinHits) {
+		// Reading two spaced words as one is a guess; it excuses nothing
+		// ("cum in" is not the exception "cumin"). Two glued words that
+		// are no fragment are read as one only to find exceptions, and
+		// only whole-word ones: "shuttle_cock" is !shuttlecock, but
+		// "shit_and" is no !*shita*.
 		return
 	}
 	if e.Except {
@@ -325,36 +345,102 @@ func (m *Matcher) scan(s string, b *scratch, first bool) {
 func (sc *scanner) joins() {
 	s, b := sc.s, sc.b
 	text, pos := b.word, b.wordPos
-	prevFrom, prevTo, prevFrag, havePrev := 0, 0, false, false
-	from := 0
-	for i, c := range text {
-		switch c {
-		case markBegin:
-			from = int(pos[i])
-		case markEnd:
-			to := int(pos[i])
-			w := s[from:to]
-			frag := isFragment(w)
-			if (frag || prevFrag) && havePrev && joinGap(s[prevTo:from]) && lettersOnly(w) && lettersOnly(s[prevFrom:prevTo]) {
-				ws := wordStreamer{dst: b.join[:0], cnt: b.joinCnt[:0], pos: b.joinPos[:0]}
-				ws.add(s[prevFrom:prevTo], prevFrom)
-				split := len(ws.dst)
-				ws.add(w, from)
-				if len(ws.dst) == split {
-					split-- // the second piece began with the first's last letter, squeezed into it
-				}
-				ws.finish(to)
-				b.join, b.joinCnt, b.joinPos = ws.dst, ws.cnt, ws.pos
-				sc.joining = true
-				sc.run(sc.m.word, &sc.m.wordRef, b.join, b.joinCnt, b.joinPos, split)
-				sc.joining = false
-				if sc.stop {
-					return
-				}
+	prevBegin, prevEnd, prevFrom, prevTo, prevFrag, havePrev := 0, 0, 0, 0, false, false
+	// The stream is ⟨word⟩ ⟨word⟩ …: each word from markBegin to markEnd,
+	// one space between words; 0xFE and 0xFF occur in no UTF-8 text.
+	for begin := 0; begin < len(text); {
+		// Words are short: a plain loop beats bytes.IndexByte here.
+		end := begin + 1
+		for end < len(text) && text[end] != markEnd {
+			end++
+		}
+		if end == len(text) {
+			return
+		}
+		from, to := int(pos[begin]), int(pos[end])
+		w := s[from:to]
+		gap := ""
+		if havePrev {
+			gap = s[prevTo:from]
+		}
+		// The tail of a contraction ("it's", "don't", "we'll") belongs to
+		// the word before it: "it's hit" is not "shit".
+		tail := havePrev && isApostrophe(gap) && isContractionTail(w)
+		frag := !tail && isFragment(w)
+		// Two words glued by one joiner ("shuttle_cock") are read as one
+		// for exceptions only: the compound may be an innocent word.
+		glued := havePrev && sc.m.except && gluedGap(gap)
+		if (frag || prevFrag || glued) && havePrev && joinGap(gap) && lettersOnly(w) && lettersOnly(s[prevFrom:prevTo]) {
+			split := sc.joinStream(prevBegin, prevEnd, begin, end)
+			sc.joining, sc.joinHits, sc.joinExcept = true, frag || prevFrag, glued
+			sc.run(sc.m.word, &sc.m.wordRef, b.join, b.joinCnt, b.joinPos, split)
+			sc.joining = false
+			if sc.stop {
+				return
 			}
-			prevFrom, prevTo, prevFrag, havePrev = from, to, frag, true
+		}
+		prevBegin, prevEnd, prevFrom, prevTo, prevFrag, havePrev = begin, end, from, to, frag, true
+		begin = end + 2 // past markEnd and the space
+	}
+}
+
+// joinStream writes to b.join the stream of the two words of b.word at
+// [b0, e0] and [b1, e1] (markBegin to markEnd) read as one word, as the
+// wordStreamer would write it: copied, not streamed again. It returns the
+// offset where the second word's letters begin.
+func (sc *scanner) joinStream(b0, e0, b1, e1 int) int {
+	b := sc.b
+	text, cnt, pos := b.word, b.cnt, b.wordPos
+	dst := append(b.join[:0], text[b0:e0]...)
+	dc := append(b.joinCnt[:0], cnt[b0:e0]...)
+	dp := append(b.joinPos[:0], pos[b0:e0]...)
+	split := len(dst)
+	// The second word's first rune squeezes into the first's last rune
+	// when they are the same letter ("fuc ck").
+	last := e0 - 1
+	for last > b0+1 && !utf8.RuneStart(text[last]) {
+		last--
+	}
+	n := e0 - last
+	from := b1 + 1
+	if n > 0 && from+n <= e1 && bytes.Equal(text[last:e0], text[from:from+n]) {
+		for k := split - n; k < split; k++ {
+			dc[k] = uint8(min(255, int(dc[k])+int(cnt[from])))
+		}
+		from += n
+		if from == e1 {
+			split-- // the second word was that one letter only
 		}
 	}
+	dst = append(dst, text[from:e1+1]...)
+	dc = append(dc, cnt[from:e1+1]...)
+	dp = append(dp, pos[from:e1+1]...)
+	b.join, b.joinCnt, b.joinPos = dst, dc, dp
+	return split
+}
+
+// gluedGap reports whether g is one joiner other than a space.
+func gluedGap(g string) bool {
+	if g == "" || g[0] == ' ' {
+		return false
+	}
+	r, n := utf8.DecodeRuneInString(g)
+	return n == len(g) && isJoiner(r)
+}
+
+// isApostrophe reports whether g is one apostrophe, typed or typographic.
+func isApostrophe(g string) bool {
+	return g == "'" || g == "\u2019" || g == "\u02bc"
+}
+
+// isContractionTail reports whether w ends an English contraction after
+// its apostrophe: it's, don't, I'd, I'm, we'll, you're, they've.
+func isContractionTail(w string) bool {
+	switch strings.ToLower(w) {
+	case "s", "t", "d", "m", "ll", "re", "ve":
+		return true
+	}
+	return false
 }
 
 func lettersOnly(w string) bool {
@@ -375,8 +461,7 @@ func isFragment(w string) bool {
 	}
 	k, ok := shortIndex(w)
 	if !ok {
-		_, common := commonWords[w]
-		return !common
+		return true // not ASCII letters, so in no common word
 	}
 	return commonBits[k/64]&(1<<(k%64)) == 0
 }

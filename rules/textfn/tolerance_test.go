@@ -43,6 +43,9 @@ func TestTolerances(t *testing.T) {
 		{[]string{"dick"}, "dickens", false},
 		{[]string{"free crypto"}, "free cryptos", true},
 		{[]string{"free crypto"}, "freed crypto", false},
+		{[]string{"ass"}, "we assess it", false}, // a plural s is never stretched
+		{[]string{"ass"}, "asses", true},
+		{[]string{"ass"}, "assses", true}, // the root's s may be
 		// masked letters
 		{[]string{"fuck"}, "f*ck", true},
 		{[]string{"shit"}, "sh#t", true},
@@ -66,6 +69,20 @@ func TestTolerances(t *testing.T) {
 		{[]string{"tit"}, "a tit in the tree", true}, // the word itself
 		{[]string{"tit", "!titin"}, "tit in", true},
 		{[]string{"cumin"}, "cum in", true}, // both pieces, and "cum" is no common word
+		// a contraction's tail is no fragment
+		{[]string{"shit"}, "it's hit the market", false},
+		{[]string{"shit"}, "let’s hit it", false},
+		{[]string{"shit"}, "s hit", true},
+		{[]string{"tits"}, "don't its", false},
+		// glued words are read as one for exceptions only
+		{[]string{"cock", "!shuttlecock"}, "shuttle_cock", false},
+		{[]string{"cock", "!shuttlecock"}, "shuttle-cock", false},
+		{[]string{"cock", "!shuttlecock"}, "shuttle cock", true}, // spaced: a guess excuses nothing
+		{[]string{"cock", "!shuttlecock"}, "big_cock", true},
+		{[]string{"*shit*", "!*shita*"}, "eat_shit_and_die", true}, // only whole-word exceptions join
+		{[]string{"*shit*", "!*shita*"}, "Yamashita", false},
+		{[]string{"dick"}, "big_dick", true},
+		{[]string{"wank"}, "Wankum", false},
 		// prefix, infix, exceptions
 		{[]string{"wank*"}, "wankstain", true},
 		{[]string{"wank*"}, "swank", false},
@@ -107,6 +124,32 @@ func TestMaskTolerances(t *testing.T) {
 		if got := Mask(tt.s, tt.list); got != tt.want {
 			t.Errorf("Mask(%q, %q) = %q, want %q", tt.s, tt.list, got, tt.want)
 		}
+	}
+}
+
+func TestCanonicalSpellings(t *testing.T) {
+	text := "phuck  # = fuck\nfuck\n# a comment # = no entry\nfvck #= fuck\n!feck # = fuck\nfuk # =\nfcuk # = fuck\nfcuk # = fick\nnote # just a note\n"
+	got, errs := canonicalSpellings(text)
+	want := map[string]string{"phuck": "fuck", "fvck": "fuck", "fcuk": "fick"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("canonicalSpellings = %q, want %q", got, want)
+	}
+	var msgs []string
+	for _, err := range errs {
+		msgs = append(msgs, err.Error())
+	}
+	wantErrs := []string{
+		DatasetPath + ":5: an exception has no canonical spelling",
+		DatasetPath + `:6: empty canonical spelling after "# ="`,
+		DatasetPath + `:8: "fcuk" is spelled "fick" here and "fuck" before`,
+	}
+	if !reflect.DeepEqual(msgs, wantErrs) {
+		t.Errorf("errors %q, want %q", msgs, wantErrs)
+	}
+	// The annotations are comments: the file stays a plain list.
+	entries, _ := ParseListText(text)
+	if !reflect.DeepEqual(entries, []string{"phuck", "fuck", "fvck", "!feck", "fuk", "fcuk", "fcuk", "note"}) {
+		t.Errorf("ParseListText = %q", entries)
 	}
 }
 
@@ -182,6 +225,58 @@ func TestDataset(t *testing.T) {
 	}
 	if got := Profanities("FUCK, shit, fuck again, n1gger"); !reflect.DeepEqual(got, []string{"fuck", "shit", "nigger"}) {
 		t.Errorf("Profanities = %q", got)
+	}
+	// The dataset's exceptions excuse the innocent sense, not its neighbours.
+	for s, want := range map[string]bool{
+		"a great tit on the feeder": false,
+		"she has great tits":        true, // the bird's plural is the slur's too
+		"blue tits at the feeder":   false,
+		"tit bits":                  false,
+		"a Maine coon":              false,
+		"you coon":                  true,
+		"the cocks crowed":          false,
+		"cocks out":                 true,
+		"ask Yamashita":             false,
+		"shitass":                   false, // the price of !*shita*
+		"eat_shit_and_die":          true,
+		"Wankum":                    false,
+		"wankers":                   true,
+		"Twatt, Orkney":             false,
+		"twat":                      true,
+	} {
+		if got := Profane(s); got != want {
+			t.Errorf("Profane(%q) = %v, want %v", s, got, want)
+		}
+	}
+	// Respellings read in canonical spelling, and once with the word.
+	for s, want := range map[string][]string{
+		"phuck this":             {"fuck"},
+		"phuck, fuck and fcuk":   {"fuck"},
+		"a biatch and a bitch":   {"bitch"},
+		"you a-hole":             {"asshole"},
+		"niqqa please":           {"nigga"},
+		"fkn hell, shyt happens": {"fuck", "shit"},
+		"a blow job":             {"blowjob"},
+		"wankers":                {"wank"}, // an inflection reads as its entry
+	} {
+		if got := Profanities(s); !reflect.DeepEqual(got, want) {
+			t.Errorf("Profanities(%q) = %q, want %q", s, got, want)
+		}
+	}
+	// Every canonical spelling is an entry of its own.
+	roots := map[string]bool{}
+	for _, e := range m.Entries() {
+		if !e.Except {
+			roots[e.Root] = true
+		}
+	}
+	if len(dataset.canonical) < 20 {
+		t.Errorf("%d canonical spellings", len(dataset.canonical))
+	}
+	for from, to := range dataset.canonical {
+		if !roots[to] {
+			t.Errorf("%q is spelled %q, which is no entry of the dataset", from, to)
+		}
 	}
 	for s, want := range map[string]string{
 		"what the fuuuck":        "what the ******",
