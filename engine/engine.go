@@ -174,6 +174,7 @@ func (e *Engine) evaluate(ctx context.Context, rs *rules.RuleSet, env *rules.Env
 		deadline = time.Now().Add(e.timeout)
 	}
 	env.BeginEvaluation(ctx, deadline)
+	defer env.EndEvaluation()
 	m := e.vms.Get().(*vm.VM)
 	defer e.vms.Put(m)
 	if !rs.Stateful {
