@@ -204,7 +204,15 @@ func (e *Engine) run(m *vm.VM, rs *rules.RuleSet, env *rules.Env, res *Result) {
 			return
 		}
 		last = r
-		out, err := m.Run(r.Program, env)
+		var matched bool
+		var err error
+		if r.Fast != nil {
+			matched, err = env.Match(r)
+		} else {
+			var out any
+			out, err = m.Run(r.Program, env)
+			matched, _ = out.(bool)
+		}
 		if err != nil {
 			if stopped := env.Stopped(); stopped != nil {
 				e.stop(res, r, stopped)
@@ -215,7 +223,7 @@ func (e *Engine) run(m *vm.VM, rs *rules.RuleSet, env *rules.Env, res *Result) {
 			}
 			continue
 		}
-		if matched, _ := out.(bool); !matched {
+		if !matched {
 			continue
 		}
 		res.Matched = append(res.Matched, r)
