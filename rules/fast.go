@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 	"unsafe"
 
@@ -324,7 +325,10 @@ func (fc *fastCompiler) binary(n *ast.BinaryNode) (fastFn, error) {
 			return y(e)
 		}}, nil
 	case "==", "!=":
-		eq, ok := equality(l, r)
+		eq, ok := fc.caseCheck(n, l, r)
+		if !ok {
+			eq, ok = equality(l, r)
+		}
 		if !ok {
 			return fastFn{}, errNotFast{n}
 		}
@@ -386,6 +390,74 @@ func (fc *fastCompiler) binary(n *ast.BinaryNode) (fastFn, error) {
 		}}, nil
 	}
 	return fastFn{}, errNotFast{n}
+}
+
+// caseCheck compiles upper(x) == x and lower(x) == x (either way round)
+// into a scan that stops at the first rune the case mapping changes,
+// instead of building the mapped copy to compare. A short x is charged
+// what upper or lower would be charged, so the budget is as the VM's; a
+// long one, which upper and lower memoize, goes the usual way.
+func (fc *fastCompiler) caseCheck(n *ast.BinaryNode, l, r fastFn) (func(*Env) (bool, error), bool) {
+	call, other, mapped := n.Left, n.Right, l
+	if _, ok := call.(*ast.CallNode); !ok {
+		call, other, mapped = n.Right, n.Left, r
+	}
+	c, ok := call.(*ast.CallNode)
+	if !ok || len(c.Arguments) != 2 || !isEnv(c.Arguments[0]) || c.Arguments[1].String() != other.String() {
+		return nil, false
+	}
+	id, ok := c.Callee.(*ast.IdentifierNode)
+	if !ok {
+		return nil, false
+	}
+	var fixed func(rune) rune
+	switch id.Value {
+	case "bound$upper":
+		fixed = unicode.ToUpper
+	case "bound$lower":
+		fixed = unicode.ToLower
+	default:
+		return nil, false
+	}
+	x, err := fc.node(other)
+	if err != nil || x.s == nil || mapped.s == nil {
+		return nil, false
+	}
+	get, full := x.s, mapped.s
+	return func(e *Env) (bool, error) {
+		s, err := get(e)
+		if err != nil {
+			return false, err
+		}
+		if len(s) >= memoMinLen {
+			m, err := full(e)
+			return err == nil && m == s, err
+		}
+		if err := e.charge(len(s) * 3 / 2); err != nil {
+			return false, err
+		}
+		return caseFixed(s, fixed), nil
+	}, true
+}
+
+// caseFixed reports whether strings.Map(f, s) == s, as strings.ToUpper and
+// ToLower compute it: invalid UTF-8 becomes U+FFFD, so s is then changed.
+func caseFixed(s string, f func(rune) rune) bool {
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if rune(c) != f(rune(c)) {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || f(r) != r {
+			return false
+		}
+		i += size
+	}
+	return true
 }
 
 // equality compiles l == r: unboxed for two strings or two ints, else
