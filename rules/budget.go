@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/expr-lang/expr"
@@ -36,10 +37,10 @@ type budget struct {
 	ctx      context.Context
 	done     <-chan struct{}
 	deadline time.Time // zero: none but ctx's
-	// expired is closed by timer at deadline: reading the clock costs some
+	// expired is set by timer at deadline: reading the clock costs some
 	// 100 ns on a virtual machine, and Interrupted runs before every rule
-	// and in every charge, so it asks a channel instead.
-	expired chan struct{}
+	// and in every charge, so it loads a flag instead.
+	expired *atomic.Bool
 	timer   *time.Timer
 	spent   int
 	ticks   uint32
@@ -68,9 +69,9 @@ func (e *Env) BeginEvaluation(ctx context.Context, deadline time.Time) {
 	if d, ok := ctx.Deadline(); ok && d.Equal(deadline) {
 		return // ctx's Done closes at the deadline
 	}
-	expired := make(chan struct{})
+	expired := new(atomic.Bool)
 	e.budget.expired = expired
-	e.budget.timer = time.AfterFunc(wait, func() { close(expired) })
+	e.budget.timer = time.AfterFunc(wait, func() { expired.Store(true) })
 }
 
 // EndEvaluation stops the timer of the evaluation BeginEvaluation began.
@@ -102,12 +103,8 @@ func (e *Env) Interrupted() error {
 		default:
 		}
 	}
-	if b.expired != nil {
-		select {
-		case <-b.expired:
-			b.stopped = context.DeadlineExceeded
-		default:
-		}
+	if b.expired != nil && b.expired.Load() {
+		b.stopped = context.DeadlineExceeded
 	}
 	return b.stopped
 }
