@@ -16,6 +16,7 @@
 # uses a binary you have, OPA=none skips it). Everything listens on
 # loopback, on ports 18080-18084 and 19090-19092. ROUNDS (default 2) is how
 # many times each server is measured, alternating; the best round counts.
+# PGO=off builds modgate without cmd/modgate/default.pgo (bench/pgo.sh).
 # RULES=file[,file] measures other rule files instead of the three sets;
 # REDIS_URL=redis://127.0.0.1:6379/0 counts in that Redis instead of in
 # memory.
@@ -35,7 +36,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
-go build -o "$work/modgate" ./cmd/modgate
+go build -pgo="${PGO:-auto}" -o "$work/modgate" ./cmd/modgate
 go build -o "$work/floor" ./bench/floor
 
 opa=${OPA:-}
