@@ -169,11 +169,7 @@ func (e *Engine) Preview(ctx context.Context, rs *rules.RuleSet, env *rules.Env,
 func (e *Engine) evaluate(ctx context.Context, rs *rules.RuleSet, env *rules.Env, res *Result, peek bool) {
 	res.Reset()
 	env.ResetCache()
-	var deadline time.Time
-	if e.timeout > 0 {
-		deadline = time.Now().Add(e.timeout)
-	}
-	env.BeginEvaluation(ctx, deadline)
+	env.BeginEvaluationWithin(ctx, e.timeout)
 	defer env.EndEvaluation()
 	m := e.vms.Get().(*vm.VM)
 	defer e.vms.Put(m)

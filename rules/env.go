@@ -31,6 +31,7 @@ type Env struct {
 	cache []cached
 	// budget is this evaluation's allowance of time and memory (budget.go).
 	budget budget
+	timer  *deadlineTimer // built on first use, reused
 	// loop holds the elements the fast path's loops are at, by depth
 	// (fast.go).
 	loop [maxLoopDepth]string
