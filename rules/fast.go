@@ -77,21 +77,25 @@ type errNotFast struct{ node ast.Node }
 func (e errNotFast) Error() string { return fmt.Sprintf("not on the fast path: %T", e.node) }
 
 // compileFast compiles prog's condition, or returns nil if a node of it is
-// not covered.
-func compileFast(prog *vm.Program) func(*Env) (bool, error) {
+// not covered. shareable reports whether rules with the same condition
+// may share its result.
+func compileFast(prog *vm.Program) (fn func(*Env) (bool, error), shareable bool) {
 	if prog == nil {
-		return nil
+		return nil, false
 	}
 	fc := &fastCompiler{}
 	f, err := fc.node(prog.Node())
 	if err != nil || f.b == nil {
-		return nil
+		return nil, false
 	}
-	return f.b
+	return f.b, !fc.stateful
 }
 
 type fastCompiler struct {
 	depth int // loops around the node being compiled
+	// stateful is set once the condition reads a stateful call's result:
+	// two such rules count separately, so they never share a result.
+	stateful bool
 }
 
 // envField describes one field of Env the expressions can name.
@@ -628,6 +632,14 @@ func (fc *fastCompiler) call(n *ast.CallNode) (fastFn, error) {
 	args := n.Arguments
 	envFirst := len(args) > 0 && isEnv(args[0])
 	switch {
+	case name == stateGet && len(args) == 2 && envFirst:
+		slot, ok := args[1].(*ast.IntegerNode)
+		if !ok {
+			break
+		}
+		fc.stateful = true
+		i := slot.Value
+		return fastFn{i: func(e *Env) (int, error) { return stateValue(e, i) }}, nil
 	case name == "bound$tick" && len(args) == 1 && envFirst:
 		return fastFn{b: func(e *Env) (bool, error) { return true, e.tick() }}, nil
 	case lowerUpper[name] != nil && len(args) == 2 && envFirst:

@@ -2,6 +2,7 @@ package rules_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -44,11 +45,22 @@ func TestFastAgreesWithVM(t *testing.T) {
 			}
 			fast++
 			for i, env := range envs {
+				// The counts of the stateful calls, as the engine would
+				// set them: some past the usual limits, one failing.
+				counts := make([]rules.StateValue, len(rs.State))
+				for j := range counts {
+					counts[j].N = (i * (j + 7)) % 40
+					if i%50 == 49 {
+						counts[j].Err = errors.New("store down")
+					}
+				}
 				env.ResetCache()
+				env.SetState(counts)
 				env.BeginEvaluation(context.Background(), time.Time{})
 				out, vmErr := m.Run(r.Program, env)
 				want, _ := out.(bool)
 				env.ResetCache()
+				env.SetState(counts)
 				env.BeginEvaluation(context.Background(), time.Time{})
 				got, fastErr := r.Fast(env)
 				if got != want || (vmErr == nil) != (fastErr == nil) {

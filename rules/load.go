@@ -79,7 +79,7 @@ func Load(paths []string) (*RuleSet, error) {
 			if r != nil && spec.valid && spec.enabled {
 				r.Index = len(rs.Rules)
 				rs.Rules = append(rs.Rules, r)
-				if r.Fast != nil {
+				if r.shareable {
 					if first := sameWhen[r.When]; first != nil {
 						if first.Shared == 0 {
 							shared++
@@ -147,7 +147,7 @@ func (c *compiler) rule(spec *ruleSpec) (*Rule, []error) {
 		}
 		r.Program, r.When = prog, spec.when.Value
 		if !noFast {
-			r.Fast = compileFast(prog)
+			r.Fast, r.shareable = compileFast(prog)
 		}
 	}
 	for _, in := range spec.inject {

@@ -62,7 +62,8 @@ type Rule struct {
 	// Shared is 1 + the slot of the rule's condition among the
 	// conditions that rules of one file share word for word, evaluated
 	// once per message; 0 if no other rule has it.
-	Shared int
+	Shared    int
+	shareable bool // Fast may be shared (no stateful call)
 
 	// Index is the rule's position in RuleSet.Rules, for per-rule tables.
 	Index int
