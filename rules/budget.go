@@ -42,8 +42,8 @@ type budget struct {
 	// Interrupted runs before every rule and in every charge, so it loads
 	// the flag the timer sets instead.
 	timed bool
-	spent   int
-	ticks   uint32
+	spent int
+	ticks uint32
 	// stopped is why evaluation must stop; once set it stays, so that
 	// every function still running returns at once.
 	stopped error
