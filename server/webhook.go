@@ -76,6 +76,18 @@ func (g *Gateway) readBody(r *http.Request, buf []byte) ([]byte, error) {
 	if r.ContentLength > limit {
 		return nil, g.tooLarge(r)
 	}
+	if n := int(r.ContentLength); n >= 0 {
+		// The usual case, the length announced: one read into the pooled
+		// buffer, without a growing buffer or a limiting reader.
+		if cap(buf) < n {
+			buf = make([]byte, n)
+		}
+		buf = buf[:n]
+		if _, err := io.ReadFull(r.Body, buf); err != nil {
+			return nil, g.reject(r, "bad_request", http.StatusBadRequest, "cannot read body: "+err.Error())
+		}
+		return buf, nil
+	}
 	b := bytes.NewBuffer(buf[:0])
 	if _, err := b.ReadFrom(io.LimitReader(r.Body, limit+1)); err != nil {
 		return nil, g.reject(r, "bad_request", http.StatusBadRequest, "cannot read body: "+err.Error())
