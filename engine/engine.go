@@ -169,11 +169,8 @@ func (e *Engine) Preview(ctx context.Context, rs *rules.RuleSet, env *rules.Env,
 func (e *Engine) evaluate(ctx context.Context, rs *rules.RuleSet, env *rules.Env, res *Result, peek bool) {
 	res.Reset()
 	env.ResetCache()
-	var deadline time.Time
-	if e.timeout > 0 {
-		deadline = time.Now().Add(e.timeout)
-	}
-	env.BeginEvaluation(ctx, deadline)
+	env.BeginEvaluationWithin(ctx, e.timeout)
+	defer env.EndEvaluation()
 	m := e.vms.Get().(*vm.VM)
 	defer e.vms.Put(m)
 	if !rs.Stateful {
@@ -203,7 +200,15 @@ func (e *Engine) run(m *vm.VM, rs *rules.RuleSet, env *rules.Env, res *Result) {
 			return
 		}
 		last = r
-		out, err := m.Run(r.Program, env)
+		var matched bool
+		var err error
+		if r.Fast != nil {
+			matched, err = env.Match(r)
+		} else {
+			var out any
+			out, err = m.Run(r.Program, env)
+			matched, _ = out.(bool)
+		}
 		if err != nil {
 			if stopped := env.Stopped(); stopped != nil {
 				e.stop(res, r, stopped)
@@ -214,7 +219,7 @@ func (e *Engine) run(m *vm.VM, rs *rules.RuleSet, env *rules.Env, res *Result) {
 			}
 			continue
 		}
-		if matched, _ := out.(bool); !matched {
+		if !matched {
 			continue
 		}
 		res.Matched = append(res.Matched, r)

@@ -31,6 +31,14 @@ type Env struct {
 	cache []cached
 	// budget is this evaluation's allowance of time and memory (budget.go).
 	budget budget
+	timer  *deadlineTimer // built on first use, reused
+	// loop holds the elements the fast path's loops are at, by depth
+	// (fast.go).
+	loop [maxLoopDepth]string
+	// shared holds the results of conditions that several rules share
+	// (Rule.Shared), valid while their gen is the evaluation's.
+	shared []sharedResult
+	gen    uint32
 	// state holds the results of the rule set's stateful calls for this
 	// message (SetState), indexed like RuleSet.State.
 	state []StateValue
@@ -49,6 +57,36 @@ func (e *Env) ResetCache() {
 	clear(e.cache)
 	e.cache = e.cache[:0]
 	e.state = nil
+	e.gen++
+	if e.gen == 0 { // wrapped: results of 2³² evaluations ago look current
+		clear(e.shared)
+		e.gen = 1
+	}
+}
+
+// sharedResult is a shared condition's result for one evaluation.
+type sharedResult struct {
+	gen     uint32
+	matched bool
+	err     error
+}
+
+// Match evaluates r's condition on the fast path (r.Fast must be set),
+// once per message for the rules sharing it (r.Shared).
+func (e *Env) Match(r *Rule) (bool, error) {
+	if r.Shared == 0 {
+		return r.Fast(e)
+	}
+	slot := r.Shared - 1
+	if slot >= len(e.shared) {
+		e.shared = append(e.shared, make([]sharedResult, slot+1-len(e.shared))...)
+	}
+	if s := &e.shared[slot]; s.gen == e.gen {
+		return s.matched, s.err
+	}
+	matched, err := r.Fast(e)
+	e.shared[slot] = sharedResult{gen: e.gen, matched: matched, err: err}
+	return matched, err
 }
 
 // memo returns fn(in), computed once per message.

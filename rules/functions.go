@@ -41,6 +41,7 @@ func memoFunction[T any](name string, fn func(string) T) []expr.Option {
 	twin := "memo$" + name
 	memoNames[name] = twin
 	compute := func(s string) any { return fn(s) }
+	memoImpls[twin] = compute
 	return []expr.Option{
 		expr.Function(name,
 			func(p ...any) (any, error) { return fn(p[0].(string)), nil },

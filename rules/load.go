@@ -20,6 +20,7 @@ func Load(paths []string) (*RuleSet, error) {
 	rs := &RuleSet{EmptyOnPurpose: len(paths) > 0}
 	var errs []error
 	firstDef := map[string]*Error{} // rule id → where it was first defined
+	shared := 0                     // slots of shared conditions (Rule.Shared)
 	for _, path := range paths {
 		rs.Files = append(rs.Files, path)
 		src, err := os.ReadFile(path)
@@ -33,6 +34,10 @@ func Load(paths []string) (*RuleSet, error) {
 		}
 
 		c := &compiler{path: path, src: src, lists: map[string]*list{}}
+		// sameWhen finds the rules of this file whose conditions are the
+		// same text, so the same expression over the same lists: they
+		// share one result per message.
+		sameWhen := map[string]*Rule{}
 		for _, ls := range f.lists {
 			entries := ls.entries
 			if ls.fileAt != nil {
@@ -74,6 +79,17 @@ func Load(paths []string) (*RuleSet, error) {
 			if r != nil && spec.valid && spec.enabled {
 				r.Index = len(rs.Rules)
 				rs.Rules = append(rs.Rules, r)
+				if r.shareable {
+					if first := sameWhen[r.When]; first != nil {
+						if first.Shared == 0 {
+							shared++
+							first.Shared = shared
+						}
+						r.Shared = first.Shared
+					} else {
+						sameWhen[r.When] = r
+					}
+				}
 				if r.Strike != nil {
 					rs.Stateful = true
 				}
@@ -130,6 +146,9 @@ func (c *compiler) rule(spec *ruleSpec) (*Rule, []error) {
 			errs = append(errs, err)
 		}
 		r.Program, r.When = prog, spec.when.Value
+		if !noFast {
+			r.Fast, r.shareable = compileFast(prog)
+		}
 	}
 	for _, in := range spec.inject {
 		p, err := c.compile(in.node, spec.id, "inject "+in.key, false)

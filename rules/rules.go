@@ -55,6 +55,15 @@ type Rule struct {
 	// When is the expression source, Program its compiled form.
 	When    string
 	Program *vm.Program
+	// Fast is Program compiled to Go closures, when every node of the
+	// condition has a fast form (fast.go); nil otherwise. Env.Match runs
+	// it.
+	Fast func(*Env) (bool, error) `yaml:"-"`
+	// Shared is 1 + the slot of the rule's condition among the
+	// conditions that rules of one file share word for word, evaluated
+	// once per message; 0 if no other rule has it.
+	Shared    int
+	shareable bool // Fast may be shared (no stateful call)
 
 	// Index is the rule's position in RuleSet.Rules, for per-rule tables.
 	Index int

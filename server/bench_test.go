@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -164,4 +165,65 @@ func benchHandler(b *testing.B, h http.Handler, body []byte) {
 			}
 		}
 	})
+}
+
+// realisticSets are the rule sets of bench/run.sh, whose ratios to the
+// floor the README reports: the 13 rules, eight times over, and the 13
+// with one rate rule counting on the memory backend.
+var realisticSets = []struct {
+	name  string
+	files []string
+}{
+	{"13rules", []string{"../bench/rules/realistic13.yaml"}},
+	{"104rules", []string{"../bench/rules/realistic104.yaml"}},
+	{"13rules+rate", []string{"../bench/rules/realistic13.yaml", "../bench/rules/rate.yaml"}},
+}
+
+// BenchmarkRealistic measures the stages of one message under the load
+// test's rule sets: decode alone, evaluate alone (on the decoded message),
+// and the whole handler, Echo and Basic auth included.
+func BenchmarkRealistic(b *testing.B) {
+	body, err := os.ReadFile("testdata/before_message_text_group.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("decode", func(b *testing.B) {
+		var env rules.Env
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := cometchat.DecodeWebhook(body, &env, false); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	for _, set := range realisticSets {
+		b.Run("evaluate/"+set.name, func(b *testing.B) {
+			rs := loadFiles(b, set.files...)
+			e := engine.New(engine.OnErrorPass, engine.WithTimeout(time.Second))
+			var env rules.Env
+			if err := cometchat.DecodeWebhook(body, &env, rs.NeedsPayload); err != nil {
+				b.Fatal(err)
+			}
+			var res engine.Result
+			b.ReportAllocs()
+			for b.Loop() {
+				e.Evaluate(context.Background(), rs, &env, &res)
+			}
+			if res.Verdict != engine.Pass || len(res.Matched) > 0 || len(res.Errors) > 0 {
+				b.Fatalf("verdict %v, matched %d, errors %v: every rule must run and none match", res.Verdict, len(res.Matched), res.Errors)
+			}
+		})
+	}
+	for _, set := range realisticSets {
+		b.Run("handler/"+set.name, func(b *testing.B) {
+			var paths []string
+			for _, f := range set.files {
+				p, _ := filepath.Abs(f)
+				paths = append(paths, p)
+			}
+			cfg := fmt.Sprintf("rules: [%s]\nauth: {username: u, password: p}\n", strings.Join(paths, ", "))
+			h := loadGateway(b, writeGateway(b, "", cfg), prometheus.NewRegistry()).Handler()
+			benchHandler(b, h, body)
+		})
+	}
 }

@@ -214,8 +214,11 @@ func (g *Gateway) newEcho() *echo.Echo {
 
 func (g *Gateway) newPublic() *echo.Echo {
 	e := g.newEcho()
-	e.POST("/webhooks/cometchat", g.handleWebhook, g.authenticate)
-	e.POST("/moderation/cometchat", g.handleModeration, g.authenticate)
+	// The handlers are wrapped here, once, not given to Echo as route
+	// middleware: Echo builds a route's middleware chain anew for every
+	// request, and authenticate's set-up hashes the credentials.
+	e.POST("/webhooks/cometchat", g.authenticate(g.handleWebhook))
+	e.POST("/moderation/cometchat", g.authenticate(g.handleModeration))
 	return e
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,19 +31,20 @@ var (
 )
 
 // authenticate checks CometChat's Basic auth in constant time. Comparing
-// hashes keeps the comparison constant-time in the lengths too.
+// hashes keeps the comparison constant-time in the lengths too; the
+// configured pair is hashed once, here, and the presented pair once per
+// request (auth is read at start only, see reload.go).
 func (g *Gateway) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	a := g.cfg.Auth
 	if a == nil {
 		return next
 	}
-	wantUser := sha256.Sum256([]byte(a.Username))
-	wantPass := sha256.Sum256([]byte(g.cfg.password))
+	want := credentialHash(a.Username, g.cfg.password)
 	return func(c echo.Context) error {
 		user, pass, ok := c.Request().BasicAuth()
 		if ok {
-			u, p := sha256.Sum256([]byte(user)), sha256.Sum256([]byte(pass))
-			if subtle.ConstantTimeCompare(u[:], wantUser[:])&subtle.ConstantTimeCompare(p[:], wantPass[:]) == 1 {
+			got := credentialHash(user, pass)
+			if subtle.ConstantTimeCompare(got[:], want[:]) == 1 {
 				return next(c)
 			}
 		}
@@ -55,6 +57,17 @@ func (g *Gateway) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// credentialHash hashes a username and password as one SHA-256: the
+// username's length first, so that no other pair hashes the same input.
+func credentialHash(user, pass string) [sha256.Size]byte {
+	var stack [128]byte // usual credentials hash without an allocation
+	buf := stack[:0]
+	buf = binary.BigEndian.AppendUint64(buf, uint64(len(user)))
+	buf = append(buf, user...)
+	buf = append(buf, pass...)
+	return sha256.Sum256(buf)
+}
+
 // readBody reads the request body, reusing buf's memory, and refuses bodies
 // over the limit: before reading them when Content-Length announces it,
 // else once the limit is passed.
@@ -62,6 +75,18 @@ func (g *Gateway) readBody(r *http.Request, buf []byte) ([]byte, error) {
 	limit := g.cfg.Limits.MaxBodyBytes
 	if r.ContentLength > limit {
 		return nil, g.tooLarge(r)
+	}
+	if n := int(r.ContentLength); n >= 0 {
+		// The usual case, the length announced: one read into the pooled
+		// buffer, without a growing buffer or a limiting reader.
+		if cap(buf) < n {
+			buf = make([]byte, n)
+		}
+		buf = buf[:n]
+		if _, err := io.ReadFull(r.Body, buf); err != nil {
+			return nil, g.reject(r, "bad_request", http.StatusBadRequest, "cannot read body: "+err.Error())
+		}
+		return buf, nil
 	}
 	b := bytes.NewBuffer(buf[:0])
 	if _, err := b.ReadFrom(io.LimitReader(r.Body, limit+1)); err != nil {

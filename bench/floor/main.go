@@ -8,13 +8,18 @@ import (
 	"io"
 	"log"
 	"net/http"
+	_ "net/http/pprof"
 
 	"github.com/labstack/echo/v4"
 )
 
 func main() {
 	addr := flag.String("listen", "127.0.0.1:18081", "address to listen on")
+	pprofAddr := flag.String("pprof", "", "serve /debug/pprof/ on this address too, to compare profiles with modgate's")
 	flag.Parse()
+	if *pprofAddr != "" {
+		go func() { log.Print(http.ListenAndServe(*pprofAddr, nil)) }()
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.POST("/webhooks/cometchat", func(c echo.Context) error {

@@ -33,15 +33,16 @@ func (d *decoder) peek() byte {
 }
 
 func (d *decoder) ws() {
-	for d.i < len(d.s) {
-		switch d.s[d.i] {
-		case ' ', '\t', '\n', '\r':
-			d.i++
-		default:
-			return
-		}
+	// On locals: the loop would otherwise store d.i at every byte, and
+	// an indented body is a third whitespace.
+	s, i := d.s, d.i
+	for i < len(s) && isSpace[s[i]] {
+		i++
 	}
+	d.i = i
 }
+
+var isSpace = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
 
 // fail records a syntax error at d.i: the character there is invalid in the
 // situation what describes, or the input ended early.

@@ -1,0 +1,61 @@
+package rules
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// TestDeadlineTimerReuse: an environment's timer, reused from message to
+// message, stops each evaluation at its own deadline and never at an
+// earlier message's, even when that one fired after it ended.
+func TestDeadlineTimerReuse(t *testing.T) {
+	var e Env
+	ctx := context.Background()
+
+	e.BeginEvaluationWithin(ctx, 5*time.Millisecond)
+	time.Sleep(30 * time.Millisecond)
+	if err := e.Interrupted(); err != context.DeadlineExceeded {
+		t.Fatalf("after the deadline: Interrupted = %v, want DeadlineExceeded", err)
+	}
+	e.EndEvaluation()
+
+	// The next message has an hour: the expiry recorded for the last
+	// one must not count for it.
+	e.BeginEvaluationWithin(ctx, time.Hour)
+	if err := e.Interrupted(); err != nil {
+		t.Fatalf("a fresh evaluation: Interrupted = %v, want nil", err)
+	}
+	e.EndEvaluation()
+
+	// A message that ends before its deadline, then one armed again: the
+	// stopped timer must not fire into the second.
+	e.BeginEvaluationWithin(ctx, 2*time.Millisecond)
+	e.EndEvaluation()
+	e.BeginEvaluationWithin(ctx, time.Hour)
+	time.Sleep(20 * time.Millisecond)
+	if err := e.Interrupted(); err != nil {
+		t.Fatalf("after a stopped timer: Interrupted = %v, want nil", err)
+	}
+	e.EndEvaluation()
+
+	// No timeout: never interrupted by time; a negative one: at once.
+	e.BeginEvaluationWithin(ctx, 0)
+	if err := e.Interrupted(); err != nil {
+		t.Fatalf("no timeout: Interrupted = %v", err)
+	}
+	e.BeginEvaluationWithin(ctx, -1)
+	if err := e.Interrupted(); err != context.DeadlineExceeded {
+		t.Fatalf("a passed deadline: Interrupted = %v, want DeadlineExceeded", err)
+	}
+
+	// ctx's own deadline, earlier than the timeout, is ctx's to enforce.
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Millisecond)
+	defer cancel()
+	e.BeginEvaluationWithin(cctx, time.Hour)
+	time.Sleep(30 * time.Millisecond)
+	if err := e.Interrupted(); err != context.DeadlineExceeded {
+		t.Fatalf("ctx's deadline: Interrupted = %v, want DeadlineExceeded", err)
+	}
+	e.EndEvaluation()
+}

@@ -1,0 +1,754 @@
+package rules
+
+import (
+	"fmt"
+	"os"
+	"reflect"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+	"unsafe"
+
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/builtin"
+	"github.com/expr-lang/expr/vm"
+	"github.com/expr-lang/expr/vm/runtime"
+
+	"github.com/modgate/modgate/rules/textfn"
+)
+
+// The fast path: a condition whose every node is of a shape below is
+// compiled, once at load, into Go closures over *Env, which read fields at
+// fixed offsets and pass strings, ints and booleans unboxed. expr's VM
+// loads each field by reflection, boxes every value it pushes and calls
+// functions through []any, which made it most of a message's cost at 100
+// rules. A condition with any other node runs on the VM, as before: the
+// fast path is an optimization of what the VM computes, never a second
+// dialect, and TestFastAgreesWithVM checks the two agree on every example
+// rule and fixture.
+//
+// The closures are compiled from the program's final tree, after the list,
+// memo and bound patches and expr's optimizer, so they call the same
+// functions, charge the same budget and tick in the same loops as the VM.
+
+// noFast turns the fast path off (MODGATE_FAST=off), for measuring it and
+// for ruling it out when a verdict looks wrong.
+var noFast = os.Getenv("MODGATE_FAST") == "off"
+
+// maxLoopDepth is how many loops may nest in a fast condition.
+const maxLoopDepth = 4
+
+// fastFn is one compiled node. Exactly one of its functions is set, by the
+// node's type.
+type fastFn struct {
+	b  func(*Env) (bool, error)
+	s  func(*Env) (string, error)
+	i  func(*Env) (int, error)
+	ss func(*Env) ([]string, error) // []string
+	a  func(*Env) (any, error)      // any other type, boxed
+}
+
+// boxed returns f as a function of any result.
+func (f fastFn) boxed() func(*Env) (any, error) {
+	switch {
+	case f.a != nil:
+		return f.a
+	case f.b != nil:
+		g := f.b
+		return func(e *Env) (any, error) { return g(e) }
+	case f.s != nil:
+		g := f.s
+		return func(e *Env) (any, error) { return g(e) }
+	case f.i != nil:
+		g := f.i
+		return func(e *Env) (any, error) { return g(e) }
+	case f.ss != nil:
+		g := f.ss
+		return func(e *Env) (any, error) { return g(e) }
+	}
+	return nil
+}
+
+// errNotFast ends the compilation of a condition the fast path does not
+// cover.
+type errNotFast struct{ node ast.Node }
+
+func (e errNotFast) Error() string { return fmt.Sprintf("not on the fast path: %T", e.node) }
+
+// compileFast compiles prog's condition, or returns nil if a node of it is
+// not covered. shareable reports whether rules with the same condition
+// may share its result.
+func compileFast(prog *vm.Program) (fn func(*Env) (bool, error), shareable bool) {
+	if prog == nil {
+		return nil, false
+	}
+	fc := &fastCompiler{}
+	f, err := fc.node(prog.Node())
+	if err != nil || f.b == nil {
+		return nil, false
+	}
+	return f.b, !fc.stateful
+}
+
+type fastCompiler struct {
+	depth int // loops around the node being compiled
+	// stateful is set once the condition reads a stateful call's result:
+	// two such rules count separately, so they never share a result.
+	stateful bool
+}
+
+// envField describes one field of Env the expressions can name.
+type envField struct {
+	offset uintptr
+	typ    reflect.Type
+}
+
+// envFields maps the paths of Env's fields (text, message.type,
+// receiver.groupType) to their offsets in Env.
+var envFields = func() map[string]envField {
+	out := map[string]envField{}
+	var walk func(t reflect.Type, prefix string, base uintptr)
+	walk = func(t reflect.Type, prefix string, base uintptr) {
+		for i := range t.NumField() {
+			sf := t.Field(i)
+			tag := sf.Tag.Get("expr")
+			if tag == "" || !sf.IsExported() {
+				continue
+			}
+			path := prefix + tag
+			out[path] = envField{offset: base + sf.Offset, typ: sf.Type}
+			if sf.Type.Kind() == reflect.Struct {
+				walk(sf.Type, path+".", base+sf.Offset)
+			}
+		}
+	}
+	walk(reflect.TypeOf(Env{}), "", 0)
+	return out
+}()
+
+// fieldPath returns the path of n if it names a field of Env.
+func fieldPath(n ast.Node) (string, bool) {
+	switch n := n.(type) {
+	case *ast.IdentifierNode:
+		if _, ok := envFields[n.Value]; ok {
+			return n.Value, true
+		}
+	case *ast.MemberNode:
+		prop, ok := n.Property.(*ast.StringNode)
+		if !ok || n.Method {
+			return "", false
+		}
+		parent, ok := fieldPath(n.Node)
+		if !ok || envFields[parent].typ.Kind() != reflect.Struct {
+			return "", false
+		}
+		path := parent + "." + prop.Value
+		if _, ok := envFields[path]; ok {
+			return path, true
+		}
+	}
+	return "", false
+}
+
+var (
+	stringSliceType = reflect.TypeOf([]string(nil))
+	anyMapType      = reflect.TypeOf(map[string]any(nil))
+)
+
+// field compiles a load of the Env field at path.
+func (fc *fastCompiler) field(n ast.Node, path string) (fastFn, error) {
+	f := envFields[path]
+	off := f.offset
+	switch {
+	case f.typ.Kind() == reflect.String:
+		return fastFn{s: func(e *Env) (string, error) { return *(*string)(unsafe.Add(unsafe.Pointer(e), off)), nil }}, nil
+	case f.typ.Kind() == reflect.Int:
+		return fastFn{i: func(e *Env) (int, error) { return *(*int)(unsafe.Add(unsafe.Pointer(e), off)), nil }}, nil
+	case f.typ == stringSliceType:
+		return fastFn{ss: func(e *Env) ([]string, error) { return *(*[]string)(unsafe.Add(unsafe.Pointer(e), off)), nil }}, nil
+	case f.typ == anyMapType:
+		return fastFn{a: func(e *Env) (any, error) { return *(*map[string]any)(unsafe.Add(unsafe.Pointer(e), off)), nil }}, nil
+	}
+	return fastFn{}, errNotFast{n}
+}
+
+// sliceLen compiles len of the slice field at path, of any element type:
+// every slice header keeps its length at the same place.
+func sliceLen(path string) (fastFn, bool) {
+	f := envFields[path]
+	if f.typ.Kind() != reflect.Slice {
+		return fastFn{}, false
+	}
+	off := f.offset
+	return fastFn{i: func(e *Env) (int, error) {
+		return len(*(*[]struct{})(unsafe.Add(unsafe.Pointer(e), off))), nil
+	}}, true
+}
+
+func (fc *fastCompiler) node(n ast.Node) (fastFn, error) {
+	switch n := n.(type) {
+	case *ast.BoolNode:
+		v := n.Value
+		return fastFn{b: func(*Env) (bool, error) { return v, nil }}, nil
+	case *ast.StringNode:
+		v := n.Value
+		return fastFn{s: func(*Env) (string, error) { return v, nil }}, nil
+	case *ast.IntegerNode:
+		if k := kindOf(n); k != reflect.Int {
+			return fastFn{}, errNotFast{n}
+		}
+		v := n.Value
+		return fastFn{i: func(*Env) (int, error) { return v, nil }}, nil
+	case *ast.NilNode:
+		return fastFn{a: func(*Env) (any, error) { return nil, nil }}, nil
+	case *ast.ConstantNode:
+		if v, ok := n.Value.([]string); ok {
+			return fastFn{ss: func(*Env) ([]string, error) { return v, nil }}, nil
+		}
+	case *ast.IdentifierNode:
+		if path, ok := fieldPath(n); ok {
+			return fc.field(n, path)
+		}
+	case *ast.ChainNode:
+		return fc.node(n.Node)
+	case *ast.MemberNode:
+		return fc.member(n)
+	case *ast.PointerNode:
+		if n.Name != "" || fc.depth == 0 || kindOf(n) != reflect.String {
+			return fastFn{}, errNotFast{n}
+		}
+		d := fc.depth - 1
+		return fastFn{s: func(e *Env) (string, error) { return e.loop[d], nil }}, nil
+	case *ast.UnaryNode:
+		if n.Operator == "not" || n.Operator == "!" {
+			x, err := fc.node(n.Node)
+			if err != nil || x.b == nil {
+				return fastFn{}, errNotFast{n}
+			}
+			f := x.b
+			return fastFn{b: func(e *Env) (bool, error) {
+				v, err := f(e)
+				return !v, err
+			}}, nil
+		}
+	case *ast.BinaryNode:
+		return fc.binary(n)
+	case *ast.BuiltinNode:
+		return fc.builtin(n)
+	case *ast.CallNode:
+		return fc.call(n)
+	case *ast.SequenceNode:
+		return fc.sequence(n)
+	}
+	return fastFn{}, errNotFast{n}
+}
+
+// member compiles a field of Env, or a key of one of its maps
+// (message.metadata.priority, message.customData?.question): a missing key
+// or a nil map is nil, optional or not, as in expr.
+func (fc *fastCompiler) member(n *ast.MemberNode) (fastFn, error) {
+	if path, ok := fieldPath(n); ok {
+		return fc.field(n, path)
+	}
+	prop, ok := n.Property.(*ast.StringNode)
+	if !ok || n.Method {
+		return fastFn{}, errNotFast{n}
+	}
+	path, ok := fieldPath(n.Node)
+	if !ok || envFields[path].typ != anyMapType {
+		return fastFn{}, errNotFast{n}
+	}
+	off, key := envFields[path].offset, prop.Value
+	return fastFn{a: func(e *Env) (any, error) {
+		return (*(*map[string]any)(unsafe.Add(unsafe.Pointer(e), off)))[key], nil
+	}}, nil
+}
+
+func (fc *fastCompiler) binary(n *ast.BinaryNode) (fastFn, error) {
+	// in over a constant set: x in lists.NAME, x in ["a", "b"].
+	if n.Operator == "in" {
+		set, ok := n.Right.(*ast.ConstantNode)
+		if !ok {
+			return fastFn{}, errNotFast{n}
+		}
+		m, ok := set.Value.(map[string]struct{})
+		l, err := fc.node(n.Left)
+		if !ok || err != nil || l.s == nil {
+			return fastFn{}, errNotFast{n}
+		}
+		x := l.s
+		return fastFn{b: func(e *Env) (bool, error) {
+			v, err := x(e)
+			_, in := m[v]
+			return in, err
+		}}, nil
+	}
+	if n.Operator == "matches" {
+		pat, ok := n.Right.(*ast.StringNode)
+		if !ok {
+			return fastFn{}, errNotFast{n}
+		}
+		re, err := regexp.Compile(pat.Value)
+		l, lerr := fc.node(n.Left)
+		if err != nil || lerr != nil || l.s == nil {
+			return fastFn{}, errNotFast{n}
+		}
+		x := l.s
+		return fastFn{b: func(e *Env) (bool, error) {
+			v, err := x(e)
+			return err == nil && re.MatchString(v), err
+		}}, nil
+	}
+	l, err := fc.node(n.Left)
+	if err != nil {
+		return fastFn{}, err
+	}
+	r, err := fc.node(n.Right)
+	if err != nil {
+		return fastFn{}, err
+	}
+	switch n.Operator {
+	case "and", "&&", "or", "||":
+		if l.b == nil || r.b == nil {
+			return fastFn{}, errNotFast{n}
+		}
+		x, y := l.b, r.b
+		if n.Operator == "and" || n.Operator == "&&" {
+			return fastFn{b: func(e *Env) (bool, error) {
+				if v, err := x(e); !v || err != nil {
+					return false, err
+				}
+				return y(e)
+			}}, nil
+		}
+		return fastFn{b: func(e *Env) (bool, error) {
+			if v, err := x(e); v || err != nil {
+				return v && err == nil, err
+			}
+			return y(e)
+		}}, nil
+	case "==", "!=":
+		eq, ok := fc.caseCheck(n, l, r)
+		if !ok {
+			eq, ok = equality(l, r)
+		}
+		if !ok {
+			return fastFn{}, errNotFast{n}
+		}
+		if n.Operator == "!=" {
+			return fastFn{b: func(e *Env) (bool, error) {
+				v, err := eq(e)
+				return !v && err == nil, err
+			}}, nil
+		}
+		return fastFn{b: eq}, nil
+	case "<", ">", "<=", ">=":
+		if l.i == nil || r.i == nil {
+			return fastFn{}, errNotFast{n}
+		}
+		x, y := l.i, r.i
+		var cmp func(a, b int) bool
+		switch n.Operator {
+		case "<":
+			cmp = func(a, b int) bool { return a < b }
+		case ">":
+			cmp = func(a, b int) bool { return a > b }
+		case "<=":
+			cmp = func(a, b int) bool { return a <= b }
+		default:
+			cmp = func(a, b int) bool { return a >= b }
+		}
+		return fastFn{b: func(e *Env) (bool, error) {
+			a, err := x(e)
+			if err != nil {
+				return false, err
+			}
+			b, err := y(e)
+			return err == nil && cmp(a, b), err
+		}}, nil
+	case "contains", "startsWith", "endsWith":
+		if l.s == nil || r.s == nil {
+			return fastFn{}, errNotFast{n}
+		}
+		x, y := l.s, r.s
+		op := map[string]func(string, string) bool{
+			"contains": strings.Contains, "startsWith": strings.HasPrefix, "endsWith": strings.HasSuffix,
+		}[n.Operator]
+		return fastFn{b: func(e *Env) (bool, error) {
+			a, err := x(e)
+			if err != nil {
+				return false, err
+			}
+			b, err := y(e)
+			return err == nil && op(a, b), err
+		}}, nil
+	case "??":
+		x, y := l.boxed(), r.boxed()
+		return fastFn{a: func(e *Env) (any, error) {
+			v, err := x(e)
+			if err != nil || !runtime.IsNil(v) {
+				return v, err
+			}
+			return y(e)
+		}}, nil
+	}
+	return fastFn{}, errNotFast{n}
+}
+
+// caseCheck compiles upper(x) == x and lower(x) == x (either way round)
+// into a scan that stops at the first rune the case mapping changes,
+// instead of building the mapped copy to compare. A short x is charged
+// what upper or lower would be charged, so the budget is as the VM's; a
+// long one, which upper and lower memoize, goes the usual way.
+func (fc *fastCompiler) caseCheck(n *ast.BinaryNode, l, r fastFn) (func(*Env) (bool, error), bool) {
+	call, other, mapped := n.Left, n.Right, l
+	if _, ok := call.(*ast.CallNode); !ok {
+		call, other, mapped = n.Right, n.Left, r
+	}
+	c, ok := call.(*ast.CallNode)
+	if !ok || len(c.Arguments) != 2 || !isEnv(c.Arguments[0]) || c.Arguments[1].String() != other.String() {
+		return nil, false
+	}
+	id, ok := c.Callee.(*ast.IdentifierNode)
+	if !ok {
+		return nil, false
+	}
+	var fixed func(rune) rune
+	switch id.Value {
+	case "bound$upper":
+		fixed = unicode.ToUpper
+	case "bound$lower":
+		fixed = unicode.ToLower
+	default:
+		return nil, false
+	}
+	x, err := fc.node(other)
+	if err != nil || x.s == nil || mapped.s == nil {
+		return nil, false
+	}
+	get, full := x.s, mapped.s
+	return func(e *Env) (bool, error) {
+		s, err := get(e)
+		if err != nil {
+			return false, err
+		}
+		if len(s) >= memoMinLen {
+			m, err := full(e)
+			return err == nil && m == s, err
+		}
+		if err := e.charge(len(s) * 3 / 2); err != nil {
+			return false, err
+		}
+		return caseFixed(s, fixed), nil
+	}, true
+}
+
+// caseFixed reports whether strings.Map(f, s) == s, as strings.ToUpper and
+// ToLower compute it: invalid UTF-8 becomes U+FFFD, so s is then changed.
+func caseFixed(s string, f func(rune) rune) bool {
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if rune(c) != f(rune(c)) {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || f(r) != r {
+			return false
+		}
+		i += size
+	}
+	return true
+}
+
+// equality compiles l == r: unboxed for two strings or two ints, else
+// expr's own runtime.Equal on the boxed values.
+func equality(l, r fastFn) (func(*Env) (bool, error), bool) {
+	switch {
+	case l.s != nil && r.s != nil:
+		x, y := l.s, r.s
+		return func(e *Env) (bool, error) {
+			a, err := x(e)
+			if err != nil {
+				return false, err
+			}
+			b, err := y(e)
+			return err == nil && a == b, err
+		}, true
+	case l.i != nil && r.i != nil:
+		x, y := l.i, r.i
+		return func(e *Env) (bool, error) {
+			a, err := x(e)
+			if err != nil {
+				return false, err
+			}
+			b, err := y(e)
+			return err == nil && a == b, err
+		}, true
+	case l.ss != nil || r.ss != nil:
+		return nil, false // slices compare by reflection in expr
+	}
+	x, y := l.boxed(), r.boxed()
+	if x == nil || y == nil {
+		return nil, false
+	}
+	return func(e *Env) (bool, error) {
+		a, err := x(e)
+		if err != nil {
+			return false, err
+		}
+		b, err := y(e)
+		return err == nil && runtime.Equal(a, b), err
+	}, true
+}
+
+func (fc *fastCompiler) builtin(n *ast.BuiltinNode) (fastFn, error) {
+	switch n.Name {
+	case "len":
+		if len(n.Arguments) != 1 {
+			break
+		}
+		if path, ok := fieldPath(n.Arguments[0]); ok && envFields[path].typ.Kind() == reflect.Slice {
+			if f, ok := sliceLen(path); ok {
+				return f, nil
+			}
+		}
+		x, err := fc.node(n.Arguments[0])
+		if err != nil {
+			return fastFn{}, err
+		}
+		switch {
+		case x.s != nil:
+			f := x.s
+			return fastFn{i: func(e *Env) (int, error) {
+				s, err := f(e)
+				return utf8.RuneCountInString(s), err
+			}}, nil
+		case x.ss != nil:
+			f := x.ss
+			return fastFn{i: func(e *Env) (int, error) {
+				s, err := f(e)
+				return len(s), err
+			}}, nil
+		}
+	case "any", "all", "none":
+		return fc.loop(n)
+	}
+	return fastFn{}, errNotFast{n}
+}
+
+// loop compiles any, all and none over a list of strings.
+func (fc *fastCompiler) loop(n *ast.BuiltinNode) (fastFn, error) {
+	if len(n.Arguments) != 2 || fc.depth >= maxLoopDepth {
+		return fastFn{}, errNotFast{n}
+	}
+	pred, ok := n.Arguments[1].(*ast.PredicateNode)
+	if !ok {
+		return fastFn{}, errNotFast{n}
+	}
+	list, err := fc.node(n.Arguments[0])
+	if err != nil || list.ss == nil {
+		return fastFn{}, errNotFast{n}
+	}
+	fc.depth++
+	body, err := fc.node(pred.Node)
+	fc.depth--
+	if err != nil || body.b == nil {
+		return fastFn{}, errNotFast{n}
+	}
+	xs, p, d := list.ss, body.b, fc.depth
+	// any stops at the first true, all and none at the first false or
+	// true; an empty list is false for any, true for all and none.
+	stopOn, onStop := true, true // any
+	switch n.Name {
+	case "all":
+		stopOn, onStop = false, false
+	case "none":
+		stopOn, onStop = true, false
+	}
+	return fastFn{b: func(e *Env) (bool, error) {
+		l, err := xs(e)
+		if err != nil {
+			return false, err
+		}
+		for _, x := range l {
+			e.loop[d] = x
+			v, err := p(e)
+			if err != nil {
+				return false, err
+			}
+			if v == stopOn {
+				return onStop, nil
+			}
+		}
+		return !onStop, nil
+	}}, nil
+}
+
+// sequence compiles the predicate bodies boundPatcher writes, a tick then
+// the author's expression.
+func (fc *fastCompiler) sequence(n *ast.SequenceNode) (fastFn, error) {
+	if len(n.Nodes) != 2 {
+		return fastFn{}, errNotFast{n}
+	}
+	first, err := fc.node(n.Nodes[0])
+	if err != nil || first.b == nil {
+		return fastFn{}, errNotFast{n}
+	}
+	last, err := fc.node(n.Nodes[1])
+	if err != nil || last.b == nil {
+		return fastFn{}, errNotFast{n}
+	}
+	x, y := first.b, last.b
+	return fastFn{b: func(e *Env) (bool, error) {
+		if _, err := x(e); err != nil {
+			return false, err
+		}
+		return y(e)
+	}}, nil
+}
+
+// memoImpls are the implementations of the memo$ twins, by their name.
+var memoImpls = map[string]func(string) any{}
+
+// lowerUpper are the implementations of lower and upper, which the
+// boundPatcher turned into bound$lower and bound$upper.
+var lowerUpper = map[string]func(string) string{
+	"bound$lower": strings.ToLower,
+	"bound$upper": strings.ToUpper,
+}
+
+var stringBuiltin = builtin.Builtins[builtin.Index["string"]].Fast
+
+func (fc *fastCompiler) call(n *ast.CallNode) (fastFn, error) {
+	callee, ok := n.Callee.(*ast.IdentifierNode)
+	if !ok {
+		return fastFn{}, errNotFast{n}
+	}
+	name := callee.Value
+	args := n.Arguments
+	envFirst := len(args) > 0 && isEnv(args[0])
+	switch {
+	case name == stateGet && len(args) == 2 && envFirst:
+		slot, ok := args[1].(*ast.IntegerNode)
+		if !ok {
+			break
+		}
+		fc.stateful = true
+		i := slot.Value
+		return fastFn{i: func(e *Env) (int, error) { return stateValue(e, i) }}, nil
+	case name == "bound$tick" && len(args) == 1 && envFirst:
+		return fastFn{b: func(e *Env) (bool, error) { return true, e.tick() }}, nil
+	case lowerUpper[name] != nil && len(args) == 2 && envFirst:
+		x, err := fc.node(args[1])
+		if err != nil || x.s == nil {
+			return fastFn{}, errNotFast{n}
+		}
+		f, conv, short := x.s, lowerUpper[name], name[len("bound$"):]
+		compute := func(s string) any { return conv(s) }
+		return fastFn{s: func(e *Env) (string, error) {
+			s, err := f(e)
+			if err != nil {
+				return "", err
+			}
+			// As the VM's twin: a short string is charged on every call,
+			// a long one when it is computed. Both are memoized here.
+			if len(s) < memoMinLen {
+				if err := e.charge(len(s) * 3 / 2); err != nil {
+					return "", err
+				}
+				return e.memo(short, s, compute).(string), nil
+			}
+			var cerr error
+			out := e.memo(short, s, func(s string) any {
+				if cerr = e.charge(len(s) * 3 / 2); cerr != nil {
+					return nil
+				}
+				return conv(s)
+			})
+			if cerr != nil {
+				e.forget(short, s)
+				return "", cerr
+			}
+			return out.(string), nil
+		}}, nil
+	case name == "bound$string" && len(args) == 2 && envFirst:
+		x, err := fc.node(args[1])
+		if err != nil {
+			return fastFn{}, err
+		}
+		f := x.boxed()
+		return fastFn{s: func(e *Env) (string, error) {
+			v, err := f(e)
+			if err != nil {
+				return "", err
+			}
+			if err := e.charge(valueSize(v, 1, 0)); err != nil {
+				return "", err
+			}
+			return stringBuiltin(v).(string), nil
+		}}, nil
+	case memoImpls[name] != nil && len(args) == 2 && envFirst:
+		x, err := fc.node(args[1])
+		if err != nil || x.s == nil {
+			return fastFn{}, errNotFast{n}
+		}
+		f, impl, fn := x.s, memoImpls[name], name[len("memo$"):]
+		// The result's type, from the function itself: the checker's
+		// type of a patched call is not always kept.
+		switch reflect.TypeOf(impl("")) {
+		case stringSliceType:
+			return fastFn{ss: func(e *Env) ([]string, error) {
+				s, err := f(e)
+				if err != nil {
+					return nil, err
+				}
+				return e.memo(fn, s, impl).([]string), nil
+			}}, nil
+		case stringType:
+			return fastFn{s: func(e *Env) (string, error) {
+				s, err := f(e)
+				if err != nil {
+					return "", err
+				}
+				return e.memo(fn, s, impl).(string), nil
+			}}, nil
+		case boolType:
+			return fastFn{b: func(e *Env) (bool, error) {
+				s, err := f(e)
+				if err != nil {
+					return false, err
+				}
+				return e.memo(fn, s, impl).(bool), nil
+			}}, nil
+		}
+	case (name == "hasWord" || name == "hasSubstring") && len(args) == 2:
+		c, ok := args[1].(*ast.ConstantNode)
+		if !ok {
+			break
+		}
+		m, ok := c.Value.(*textfn.Matcher)
+		x, err := fc.node(args[0])
+		if !ok || err != nil || x.s == nil {
+			break
+		}
+		f := x.s
+		match := m.HasWord
+		if name == "hasSubstring" {
+			match = m.HasSubstring
+		}
+		return fastFn{b: func(e *Env) (bool, error) {
+			s, err := f(e)
+			return err == nil && match(s), err
+		}}, nil
+	}
+	return fastFn{}, errNotFast{n}
+}
+
+func isEnv(n ast.Node) bool {
+	id, ok := n.(*ast.IdentifierNode)
+	return ok && id.Value == "$env"
+}

@@ -1,0 +1,189 @@
+package rules_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/expr-lang/expr/vm"
+
+	"github.com/modgate/modgate/rules"
+	"github.com/modgate/modgate/server/cometchat"
+)
+
+// TestFastAgreesWithVM is the differential test of the fast path: every
+// rule of the examples, the benchmark sets and testdata/fast_shapes.yaml
+// that is on the fast path gives, on every fixture and on a corpus of
+// generated messages, the answer the VM gives for its program (matched,
+// or failed). Each message is evaluated afresh for each side, so memoized
+// results cannot leak from one to the other.
+func TestFastAgreesWithVM(t *testing.T) {
+	files, _ := filepath.Glob("../examples/rules/*.yaml")
+	bench, _ := filepath.Glob("../bench/rules/*.yaml")
+	files = append(append(files, bench...), "testdata/fast_shapes.yaml")
+	envs := corpus(t)
+
+	var m vm.VM
+	checked, fast := 0, 0
+	for _, file := range files {
+		rs, err := rules.Load([]string{file})
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		for _, r := range rs.Rules {
+			if r.Fast == nil {
+				if strings.HasSuffix(file, "fast_shapes.yaml") {
+					t.Errorf("%s: rule %s (%s) is not on the fast path", file, r.ID, r.When)
+				}
+				continue
+			}
+			fast++
+			for i, env := range envs {
+				// The counts of the stateful calls, as the engine would
+				// set them: some past the usual limits, one failing.
+				counts := make([]rules.StateValue, len(rs.State))
+				for j := range counts {
+					counts[j].N = (i * (j + 7)) % 40
+					if i%50 == 49 {
+						counts[j].Err = errors.New("store down")
+					}
+				}
+				env.ResetCache()
+				env.SetState(counts)
+				env.BeginEvaluation(context.Background(), time.Time{})
+				out, vmErr := m.Run(r.Program, env)
+				want, _ := out.(bool)
+				env.ResetCache()
+				env.SetState(counts)
+				env.BeginEvaluation(context.Background(), time.Time{})
+				got, fastErr := r.Fast(env)
+				if got != want || (vmErr == nil) != (fastErr == nil) {
+					t.Errorf("%s: rule %s (%s), message %d (text %q): fast %v, %v; VM %v, %v",
+						filepath.Base(file), r.ID, r.When, i, env.Text, got, fastErr, want, vmErr)
+				}
+				checked++
+			}
+		}
+	}
+	if fast < 40 {
+		t.Errorf("only %d rules on the fast path: the test compares too little", fast)
+	}
+	t.Logf("%d rules on the fast path, %d evaluations compared", fast, checked)
+}
+
+// corpus returns the environments of every CometChat fixture, then
+// generated ones that vary each field the rules read: the words and
+// phrases of the lists, upper and mixed case, links, non-ASCII and long
+// texts (the memoized paths), roles, types, metadata of several types.
+func corpus(t *testing.T) []*rules.Env {
+	t.Helper()
+	var envs []*rules.Env
+	paths, _ := filepath.Glob("../server/cometchat/testdata/*.json")
+	more, _ := filepath.Glob("../server/testdata/*.json")
+	for _, p := range append(paths, more...) {
+		body, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env := new(rules.Env)
+		if err := cometchat.DecodeWebhook(body, env, true); err != nil {
+			if err := cometchat.DecodeModeration(body, env, true); err != nil {
+				continue // a fixture of a malformed request
+			}
+		}
+		envs = append(envs, env)
+	}
+	if len(envs) < 15 {
+		t.Fatalf("only %d fixtures decoded", len(envs))
+	}
+	rng := rand.New(rand.NewPCG(12, 12))
+	pieces := []string{"hello", "Scam", "SPAM", "jerk", "jérk", "wire me money", "WIRE ME MONEY", "free crypto",
+		"https://x.example/a", "http://y", "HTTPS://Z", "ümlaut", "ÜMLAUT", "don’t", "ȿ", "12345", "!!!", " ", "sp", "idiots", "\xff", "\uFFFD", "ǅ", "ß", "İ"}
+	pick := func(xs ...any) any { return xs[rng.IntN(len(xs))] }
+	for range 400 {
+		var b strings.Builder
+		for range rng.IntN(8) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+			b.WriteString(pick(" ", "", ", ").(string))
+		}
+		text := b.String()
+		switch rng.IntN(6) {
+		case 0:
+			text = strings.ToUpper(text)
+		case 1:
+			text = strings.Repeat(text+" ", 40) // past the memo threshold
+		}
+		env := &rules.Env{
+			Trigger: pick("before_message", "after_message", "moderation").(string),
+			AppID:   pick("167ab1529", "x", "").(string),
+			Webhook: pick("send-message", "edit-message", "").(string),
+			Text:    text,
+			Message: rules.Message{
+				Type:     pick("text", "image", "video", "file", "").(string),
+				Text:     text,
+				SentAt:   rng.IntN(2_000_000_000),
+				Mentions: make([]string, rng.IntN(4)),
+				Tags:     make([]string, rng.IntN(2)),
+			},
+			Sender:   rules.User{Role: pick("default", "moderator", "admin", "guest", "").(string)},
+			Receiver: rules.Receiver{GroupType: pick("public", "private", "").(string), EntityType: pick("group", "user").(string), MembersCount: rng.IntN(5)},
+			Payload:  map[string]any{"appId": pick("167ab1529", 7, nil)},
+		}
+		if rng.IntN(3) > 0 {
+			env.Message.Metadata = map[string]any{"priority": pick("high", "low", 1, nil, true), "count": pick(3, 3.0, "3", 4)}
+		}
+		if rng.IntN(2) == 0 {
+			env.Message.CustomData = map[string]any{"question": pick("is crypto safe?", "no", 42, nil, []any{"crypto"}, map[string]any{"a": "crypto"})}
+		}
+		if rng.IntN(2) == 0 {
+			env.Sender.Metadata = map[string]any{"vip": pick(true, false, "true")}
+		}
+		if rng.IntN(3) == 0 {
+			env.Message.Attachments = make([]rules.Attachment, 1+rng.IntN(2))
+		}
+		envs = append(envs, env)
+	}
+	return envs
+}
+
+// TestFastBounds: on the fast path, a loop over a long list stops at the
+// deadline and a lower beyond the memory budget fails, as on the VM.
+func TestFastBounds(t *testing.T) {
+	dir := t.TempDir()
+	entries := make([]string, 200_000)
+	for i := range entries {
+		entries[i] = fmt.Sprintf("w%d", i)
+	}
+	src := "lists:\n  big: [" + strings.Join(entries, ", ") + "]\nrules:\n" +
+		"  - {id: loop, when: 'any(lists.big, {any(lists.big, {# == text})})', action: drop}\n"
+	path := filepath.Join(dir, "r.yaml")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := rules.Load([]string{path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rs.Rules[0]
+	if r.Fast == nil {
+		t.Fatal("the loop rule is not on the fast path")
+	}
+	env := &rules.Env{Text: "none"}
+	env.ResetCache()
+	env.BeginEvaluation(context.Background(), time.Now().Add(50*time.Millisecond))
+	defer env.EndEvaluation()
+	start := time.Now()
+	_, err = r.Fast(env)
+	if took := time.Since(start); err == nil || took > time.Second {
+		t.Fatalf("err %v after %v, want the deadline soon after 50ms", err, took)
+	}
+	if env.Stopped() != context.DeadlineExceeded {
+		t.Fatalf("Stopped = %v, want DeadlineExceeded", env.Stopped())
+	}
+}
