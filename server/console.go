@@ -204,13 +204,9 @@ func (r jsonRaw) MarshalJSON() ([]byte, error) { return r, nil }
 // webhook endpoints would, without counting it anywhere: trying a message
 // must not show up as traffic in the metrics, the decisions or the log.
 func (g *Gateway) handleAPIEval(c echo.Context) error {
-	matchTag := false
-	switch m := c.QueryParam("match"); m {
-	case "", "drop":
-	case "tag":
-		matchTag = true
-	default:
-		return echo.NewHTTPError(http.StatusBadRequest, "match must be drop or tag, got "+strconv.Quote(m))
+	matchTag, err := parseMatch(c)
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, err.Error())
 	}
 	body, err := g.readConsoleBody(c.Request())
 	if err != nil {

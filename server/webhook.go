@@ -262,13 +262,9 @@ func appendJSON(dst []byte, v any) []byte {
 func (g *Gateway) handleModeration(c echo.Context) error {
 	w := g.work.Get().(*work)
 	defer g.work.Put(w)
-	matchTag := false
-	switch m := c.QueryParam("match"); m {
-	case "", "drop":
-	case "tag":
-		matchTag = true
-	default:
-		return g.reject(c.Request(), "bad_request", http.StatusBadRequest, fmt.Sprintf("match must be drop or tag, got %q", m))
+	matchTag, err := parseMatch(c)
+	if err != nil {
+		return g.reject(c.Request(), "bad_request", http.StatusBadRequest, err.Error())
 	}
 	if err := g.evaluate(c, w, cometchat.DecodeModeration); err != nil {
 		return err
@@ -299,4 +295,17 @@ func ModerationResponse(dst []byte, res *engine.Result, matchTag bool) []byte {
 	dst = append(dst, `,"reason":`...)
 	dst = appendJSON(dst, string(reason))
 	return append(dst, '}')
+}
+
+// parseMatch reads the Custom API's ?match= (SPEC §9): whether a tag
+// verdict matches too.
+func parseMatch(c echo.Context) (matchTag bool, err error) {
+	switch m := c.QueryParam("match"); m {
+	case "", "drop":
+		return false, nil
+	case "tag":
+		return true, nil
+	default:
+		return false, fmt.Errorf("match must be drop or tag, got %q", m)
+	}
 }
