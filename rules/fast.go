@@ -359,14 +359,7 @@ func (fc *fastCompiler) binary(n *ast.BinaryNode) (fastFn, error) {
 		default:
 			cmp = func(a, b int) bool { return a >= b }
 		}
-		return fastFn{b: func(e *Env) (bool, error) {
-			a, err := x(e)
-			if err != nil {
-				return false, err
-			}
-			b, err := y(e)
-			return err == nil && cmp(a, b), err
-		}}, nil
+		return fastFn{b: both(x, y, cmp)}, nil
 	case "contains", "startsWith", "endsWith":
 		if l.s == nil || r.s == nil {
 			return fastFn{}, errNotFast{n}
@@ -375,14 +368,7 @@ func (fc *fastCompiler) binary(n *ast.BinaryNode) (fastFn, error) {
 		op := map[string]func(string, string) bool{
 			"contains": strings.Contains, "startsWith": strings.HasPrefix, "endsWith": strings.HasSuffix,
 		}[n.Operator]
-		return fastFn{b: func(e *Env) (bool, error) {
-			a, err := x(e)
-			if err != nil {
-				return false, err
-			}
-			b, err := y(e)
-			return err == nil && op(a, b), err
-		}}, nil
+		return fastFn{b: both(x, y, op)}, nil
 	case "??":
 		x, y := l.boxed(), r.boxed()
 		return fastFn{a: func(e *Env) (any, error) {
@@ -464,30 +450,27 @@ func caseFixed(s string, f func(rune) rune) bool {
 	return true
 }
 
+// both compiles op over two operands, evaluated left to right; the first
+// error ends it.
+func both[T any](x, y func(*Env) (T, error), op func(a, b T) bool) func(*Env) (bool, error) {
+	return func(e *Env) (bool, error) {
+		a, err := x(e)
+		if err != nil {
+			return false, err
+		}
+		b, err := y(e)
+		return err == nil && op(a, b), err
+	}
+}
+
 // equality compiles l == r: unboxed for two strings or two ints, else
 // expr's own runtime.Equal on the boxed values.
 func equality(l, r fastFn) (func(*Env) (bool, error), bool) {
 	switch {
 	case l.s != nil && r.s != nil:
-		x, y := l.s, r.s
-		return func(e *Env) (bool, error) {
-			a, err := x(e)
-			if err != nil {
-				return false, err
-			}
-			b, err := y(e)
-			return err == nil && a == b, err
-		}, true
+		return both(l.s, r.s, func(a, b string) bool { return a == b }), true
 	case l.i != nil && r.i != nil:
-		x, y := l.i, r.i
-		return func(e *Env) (bool, error) {
-			a, err := x(e)
-			if err != nil {
-				return false, err
-			}
-			b, err := y(e)
-			return err == nil && a == b, err
-		}, true
+		return both(l.i, r.i, func(a, b int) bool { return a == b }), true
 	case l.ss != nil || r.ss != nil:
 		return nil, false // slices compare by reflection in expr
 	}
@@ -495,14 +478,7 @@ func equality(l, r fastFn) (func(*Env) (bool, error), bool) {
 	if x == nil || y == nil {
 		return nil, false
 	}
-	return func(e *Env) (bool, error) {
-		a, err := x(e)
-		if err != nil {
-			return false, err
-		}
-		b, err := y(e)
-		return err == nil && runtime.Equal(a, b), err
-	}, true
+	return both(x, y, runtime.Equal), true
 }
 
 func (fc *fastCompiler) builtin(n *ast.BuiltinNode) (fastFn, error) {
