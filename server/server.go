@@ -60,7 +60,7 @@ type Gateway struct {
 	fingerprint string
 	lastConfig  *Config // the config the last reload read, for watching
 	watcher     *rules.Watcher
-	work        sync.Pool // *work, reused per request
+	work        workPool // per-request scratch space
 
 	// store is the state store, kept across reloads so counts survive
 	// them.
@@ -105,6 +105,44 @@ type work struct {
 	out  []byte
 }
 
+// workPoolSize is how many idle works the pool keeps: more than the
+// requests a busy gateway has in flight at once, so that a request rarely
+// builds a new one.
+const workPoolSize = 256
+
+// maxPooledBody is the largest body buffer an idle work keeps. A work that
+// served a larger message is dropped, body, decoded strings and all, so
+// that one burst of large messages does not stay pinned in memory.
+const maxPooledBody = 16 << 10
+
+// workPool keeps idle works. It is not a sync.Pool: that empties itself at
+// every garbage collection, which on a gateway with a small heap comes
+// every few milliseconds under load, and each request after it built a new
+// environment, result, deadline timer and buffers. A bounded free list
+// keeps them; at most workPoolSize × maxPooledBody of buffers stay idle.
+type workPool chan *work
+
+func newWorkPool(size int) workPool { return make(workPool, size) }
+
+func (p workPool) get() *work {
+	select {
+	case w := <-p:
+		return w
+	default:
+		return new(work)
+	}
+}
+
+func (p workPool) put(w *work) {
+	if cap(w.body) > maxPooledBody || cap(w.out) > maxPooledBody {
+		return
+	}
+	select {
+	case p <- w:
+	default:
+	}
+}
+
 // New builds a Gateway and loads its rules. It fails, with every problem,
 // when any rule file is invalid: modgate never starts without rules.
 func New(cfg *Config, opts Options) (*Gateway, error) {
@@ -134,7 +172,7 @@ func New(cfg *Config, opts Options) (*Gateway, error) {
 	case n > 0:
 		g.recent = newRecentDecisions(n, cfg.DecisionLog.IncludeText)
 	}
-	g.work.New = func() any { return new(work) }
+	g.work = newWorkPool(workPoolSize)
 	if cfg.DecisionLog.Enabled {
 		var err error
 		if g.decisions, err = openDecisionLog(cfg.DecisionLog); err != nil {

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -219,6 +220,39 @@ func TestWebhookBadRequests(t *testing.T) {
 			after := counterValue(t, g.reg, "modgate_requests_rejected_total", map[string]string{"reason": tt.reason})
 			if after != before+1 {
 				t.Errorf("modgate_requests_rejected_total{reason=%q} went %v -> %v, want +1", tt.reason, before, after)
+			}
+		})
+	}
+}
+
+// TestWebhookAuthSpellings checks that the credentials are accepted however
+// a client writes the header net/http's Request.BasicAuth accepts: the
+// header as CometChat sends it is matched as it comes, the others are
+// decoded first.
+func TestWebhookAuthSpellings(t *testing.T) {
+	g := newGateway(t, testRules, "")
+	creds := base64.StdEncoding.EncodeToString([]byte(user + ":" + password))
+	tests := []struct {
+		name   string
+		header string
+		status int
+	}{
+		{"as SetBasicAuth writes it", "Basic " + creds, 200},
+		{"a lower-case scheme", "basic " + creds, 200},
+		{"an upper-case scheme", "BASIC " + creds, 200},
+		{"the right pair with a wrong one's length", "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+password+"x")), 401},
+		{"two spaces after the scheme", "Basic  " + creds, 401},
+		{"the scheme alone", "Basic", 401},
+		{"empty", "", 401},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodPost, g.public.URL+"/webhooks/cometchat", strings.NewReader(message("before_message", "hi")))
+			if tt.header != "" {
+				req.Header.Set("Authorization", tt.header)
+			}
+			if r := do(t, req); r.status != tt.status {
+				t.Errorf("status = %d, want %d (body %s)", r.status, tt.status, r.body)
 			}
 		})
 	}
