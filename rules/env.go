@@ -51,6 +51,34 @@ type cached struct {
 	out any
 }
 
+// Reset empties e for the next message. It keeps the memory an adapter
+// reusing environments would otherwise allocate again for every message:
+// the message's slices, emptied and cleared so that they do not keep an
+// earlier body alive, and the evaluation's scratch space (memo cache,
+// shared results, deadline timer).
+func (e *Env) Reset() {
+	cache, shared, gen, timer := e.cache, e.shared, e.gen, e.timer
+	clear(cache)
+	*e = Env{
+		Message: Message{
+			Attachments: reuse(e.Message.Attachments),
+			Mentions:    reuse(e.Message.Mentions),
+			Tags:        reuse(e.Message.Tags),
+		},
+		Context: reuse(e.Context),
+		cache:   cache[:0],
+		shared:  shared,
+		gen:     gen, // with shared: its results are told apart by gen
+		timer:   timer,
+	}
+}
+
+// reuse empties s for reuse, clearing what it held.
+func reuse[T any](s []T) []T {
+	clear(s[:cap(s)])
+	return s[:0]
+}
+
 // ResetCache forgets the memoized text function results. The engine calls
 // it before each evaluation, since adapters reuse environments.
 func (e *Env) ResetCache() {

@@ -51,3 +51,40 @@ func TestMemoizedFunctionErrorsNameTheFunction(t *testing.T) {
 		t.Errorf("error = %v, want one about normalize", err)
 	}
 }
+
+// TestResetKeepsScratchSpaceNotTheMessage checks what an adapter reusing an
+// environment relies on: Reset forgets everything of the message, memoized
+// results included, and keeps the memory of its slices and scratch space.
+func TestResetKeepsScratchSpaceNotTheMessage(t *testing.T) {
+	env := &Env{
+		Trigger: "before_message", Text: "hello", Sender: User{UID: "u1"},
+		Message: Message{Text: "hello", Mentions: []string{"a", "b"}, Attachments: []Attachment{{URL: "x"}}},
+		Context: []ContextMessage{{Text: "earlier"}},
+	}
+	env.memo("words", env.Text, func(s string) any { return []string{s} })
+	env.shared = []sharedResult{{gen: env.gen, matched: true}}
+	env.timer = newDeadlineTimer()
+	timer, mentions := env.timer, env.Message.Mentions[:cap(env.Message.Mentions)]
+
+	env.Reset()
+
+	if env.Trigger != "" || env.Text != "" || env.Sender.UID != "" || env.Message.Text != "" {
+		t.Errorf("Reset kept message fields: %+v", env)
+	}
+	if len(env.Message.Mentions) != 0 || len(env.Message.Attachments) != 0 || len(env.Context) != 0 {
+		t.Errorf("Reset kept elements: %+v", env.Message)
+	}
+	if cap(env.Message.Mentions) != 2 || mentions[0] != "" || mentions[1] != "" {
+		t.Errorf("mentions %q (cap %d), want their memory kept and cleared", mentions, cap(env.Message.Mentions))
+	}
+	if len(env.cache) != 0 || cap(env.cache) == 0 {
+		t.Errorf("cache len %d cap %d, want emptied and kept", len(env.cache), cap(env.cache))
+	}
+	if env.timer != timer {
+		t.Error("Reset dropped the deadline timer")
+	}
+	env.ResetCache() // as the engine does before evaluating
+	if env.shared[0].gen == env.gen {
+		t.Error("a shared result of the earlier message looks current")
+	}
+}

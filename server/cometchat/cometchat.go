@@ -260,23 +260,7 @@ func payload(s string) map[string]any {
 	return m
 }
 
-func resetEnv(env *rules.Env) {
-	*env = rules.Env{
-		Message: rules.Message{
-			Attachments: reuse(env.Message.Attachments),
-			Mentions:    reuse(env.Message.Mentions),
-			Tags:        reuse(env.Message.Tags),
-		},
-		Context: reuse(env.Context),
-	}
-}
-
-// reuse empties s for reuse, clearing what it held so that a pooled Env
-// does not keep earlier bodies alive.
-func reuse[T any](s []T) []T {
-	clear(s[:cap(s)])
-	return s[:0]
-}
+func resetEnv(env *rules.Env) { env.Reset() }
 
 // msgState is what decoding a message gathers besides what goes straight
 // into the Env, to settle fallbacks once the whole message is read.
