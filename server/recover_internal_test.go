@@ -19,6 +19,7 @@ func TestRecoverPanics(t *testing.T) {
 	var logs bytes.Buffer
 	g := &Gateway{log: slog.New(slog.NewTextHandler(&logs, nil))}
 	e := g.newEcho()
+	e.Use(g.recoverPanics)
 	e.GET("/boom", func(echo.Context) error { panic("kaboom") })
 	e.GET("/ok", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
 
@@ -44,6 +45,7 @@ func TestRecoverPanics(t *testing.T) {
 func TestRecoverPanicsLetsAbortThrough(t *testing.T) {
 	g := &Gateway{log: slog.New(slog.DiscardHandler)}
 	e := g.newEcho()
+	e.Use(g.recoverPanics)
 	e.GET("/abort", func(echo.Context) error { panic(http.ErrAbortHandler) })
 	defer func() {
 		if r := recover(); r != http.ErrAbortHandler {

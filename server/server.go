@@ -240,7 +240,6 @@ func (g *Gateway) newEcho() *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = g.errorHandler
-	e.Use(g.recoverPanics)
 	return e
 }
 
@@ -273,16 +272,18 @@ func (g *Gateway) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 
 func (g *Gateway) newPublic() *echo.Echo {
 	e := g.newEcho()
-	// The handlers are wrapped here, once, not given to Echo as route
-	// middleware: Echo builds a route's middleware chain anew for every
-	// request, and authenticate's set-up hashes the credentials.
-	e.POST("/webhooks/cometchat", g.authenticate(g.handleWebhook))
-	e.POST("/moderation/cometchat", g.authenticate(g.handleModeration))
+	// The handlers are wrapped here, once, not given to Echo as
+	// middleware: Echo builds the middleware chain anew for every request,
+	// a closure per middleware, and authenticate's set-up hashes the
+	// credentials.
+	e.POST("/webhooks/cometchat", g.recoverPanics(g.authenticate(g.handleWebhook)))
+	e.POST("/moderation/cometchat", g.recoverPanics(g.authenticate(g.handleModeration)))
 	return e
 }
 
 func (g *Gateway) newAdmin() *echo.Echo {
 	e := g.newEcho()
+	e.Use(g.recoverPanics)
 	if g.cfg.AdminAuth != nil {
 		e.Use(g.adminAuthenticate)
 	}
