@@ -129,6 +129,7 @@ func serve(args []string, stderr io.Writer, getenv func(string) string) int {
 		return 1
 	}
 	logger := cfg.NewLogger(stderr)
+	tuneRuntime(getenv, logger)
 	g, err := server.New(cfg, server.Options{Logger: logger, Registry: prometheus.NewRegistry(), Version: buildVersion(), Getenv: getenv})
 	if err != nil {
 		fmt.Fprintln(stderr, "modgate: not starting, the rules are invalid:")
