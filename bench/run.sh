@@ -2,7 +2,8 @@
 # Load test: modgate beside a bare Echo handler that reads the body and
 # answers {} (the floor) and beside OPA holding the same policy in Rego, all
 # measured in the same run with wrk. Prints requests/s and p99 latency of
-# each, and the ratios of the performance goals (README "Performance"):
+# each, its CPU time per request, and the ratios of the performance goals
+# (README "Performance"):
 #
 #   13 / floor        bench/rules/realistic13.yaml
 #   104 / floor       bench/rules/realistic104.yaml (the 13 rules eight times)
@@ -61,10 +62,13 @@ YAML
     printf 'state: {backend: redis, redis: {url: "%s"}}\n' "$REDIS_URL" >>"$work/$1.yaml"
   fi
   "$work/modgate" serve --config "$work/$1.yaml" & pids+=($!)
+  pid[$1]=$!
 }
 
+declare -A pid
 names=(floor) urls=(http://127.0.0.1:18081/webhooks/cometchat) bodies=("$body")
 "$work/floor" --listen 127.0.0.1:18081 & pids+=($!)
+pid[floor]=$!
 if [[ -n ${RULES:-} ]]; then
   gateway modgate 18080 19090 "$RULES"
   names+=(modgate) urls+=(http://127.0.0.1:18080/webhooks/cometchat) bodies+=("$body")
@@ -78,6 +82,7 @@ else
   if [[ $opa != none ]]; then
     printf '{"input":%s}' "$(cat "$body")" >"$work/opa-input.json"
     "$opa" run --server --addr 127.0.0.1:18084 --log-level error bench/opa/policy.rego & pids+=($!)
+    pid[opa]=$!
     names+=(opa) urls+=(http://127.0.0.1:18084/v1/data/modgate/verdict) bodies+=("$work/opa-input.json")
   fi
 fi
@@ -91,13 +96,23 @@ wait_up() { # url body
 }
 
 auth=$(printf 'cometchat:bench' | base64)
+# cpu PID: the process's user and system CPU time so far, in clock ticks.
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+ticks=$(getconf CLK_TCK)
+
 measure() { # name url body -> rps
-  local out rps p99
+  local out rps p99 t0 t1 n
+  t0=$(cpu "${pid[$1]}")
   out=$(BODY_FILE="$3" AUTH=$auth wrk -t"$threads" -c"$conns" -d"$duration" --latency -s bench/post.lua "$2")
+  t1=$(cpu "${pid[$1]}")
   rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
   p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  n=$(awk '/requests in/ {print $1}' <<<"$out")
   if grep -q "Non-2xx" <<<"$out"; then echo "bench: $1 answered non-2xx:" >&2; echo "$out" >&2; exit 1; fi
-  printf '%-8s %12s req/s   p99 %s\n' "$1" "$rps" "$p99" >&2
+  # CPU per request is the server's own cost, which other work on the
+  # machine disturbs less than it does requests per second.
+  printf '%-8s %12s req/s   p99 %-8s %6.1f µs CPU/request\n' "$1" "$rps" "$p99" \
+    "$(awk -v a="$t0" -v b="$t1" -v n="$n" -v hz="$ticks" 'BEGIN {print (b - a) / hz * 1e6 / n}')" >&2
   echo "$rps"
 }
 
