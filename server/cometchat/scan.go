@@ -1,6 +1,7 @@
 package cometchat
 
 import (
+	"math/bits"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -18,6 +19,11 @@ const maxDepth = 10000
 // Every method that reads a value leaves d.i just past it and returns false
 // on a syntax error, which it records in d.err; a method that returns false
 // with d.err nil has reached the end of an object or array.
+//
+// The scanning itself is done by plain functions of (s, i) that return the
+// index they stopped at (wsEnd, stringEnd, numberEnd, skipValue): they run
+// on locals, so the loops do not store d.i at every byte, and they build no
+// error. The methods turn a failed scan into the positioned error.
 type decoder struct {
 	s     string
 	i     int
@@ -32,14 +38,50 @@ func (d *decoder) peek() byte {
 	return 0
 }
 
-func (d *decoder) ws() {
-	// On locals: the loop would otherwise store d.i at every byte, and
-	// an indented body is a third whitespace.
-	s, i := d.s, d.i
-	for i < len(s) && isSpace[s[i]] {
-		i++
+func (d *decoder) ws() { d.i = wsEnd(d.s, d.i) }
+
+// wsEnd returns the index of the first byte at or after i that is not white
+// space. Small enough to inline, it settles the common case of a compact
+// body, where a token follows at once.
+func wsEnd(s string, i int) int {
+	if i < len(s) && s[i] > ' ' {
+		return i
 	}
-	d.i = i
+	return wsEndSlow(s, i)
+}
+
+// Word-at-a-time scanning: eight bytes of the body read as one
+// little-endian uint64, so that byte k of the body is byte k of the word
+// and the lowest flagged byte of a word is the first one in the body.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// load64 reads s[i:i+8]; the compiler makes it a single load.
+func load64(s string, i int) uint64 {
+	b := s[i : i+8]
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+}
+
+// wsEndSlow skips runs of spaces eight at a time: in an indented body the
+// white space is mostly the spaces after a newline.
+func wsEndSlow(s string, i int) int {
+	for {
+		for i+8 <= len(s) {
+			if x := load64(s, i) ^ (ones * ' '); x != 0 {
+				i += bits.TrailingZeros64(x) >> 3
+				break
+			}
+			i += 8
+		}
+		if i < len(s) && isSpace[s[i]] {
+			i++
+			continue
+		}
+		return i
+	}
 }
 
 var isSpace = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
@@ -83,90 +125,98 @@ func (d *decoder) end() bool {
 // open consumes the '{' or '[' at d.i.
 func (d *decoder) open() bool {
 	if d.depth >= maxDepth {
-		if d.err == nil {
-			d.err = &DecodeError{Msg: "body is not valid JSON: nesting deeper than " + strconv.Itoa(maxDepth) + " levels at offset " + strconv.Itoa(d.i)}
-		}
-		return false
+		return d.tooDeep()
 	}
 	d.depth++
 	d.i++
 	return true
 }
 
+// tooDeep is open's failure, apart so that open inlines.
+func (d *decoder) tooDeep() bool {
+	if d.err == nil {
+		d.err = &DecodeError{Msg: "body is not valid JSON: nesting deeper than " + strconv.Itoa(maxDepth) + " levels at offset " + strconv.Itoa(d.i)}
+	}
+	return false
+}
+
 // member moves to the next member of the object being read and returns its
 // key, leaving d.i at the member's value. n counts the members seen so far.
 // It returns false past the closing brace and on a syntax error.
 func (d *decoder) member(n *int) (string, bool) {
-	d.ws()
-	if d.i >= len(d.s) {
+	s := d.s
+	i := wsEnd(s, d.i)
+	if i >= len(s) {
+		d.i = i
 		return "", d.fail("")
 	}
-	c := d.s[d.i]
+	c := s[i]
 	if c == '}' {
-		d.i++
+		d.i = i + 1
 		d.depth--
 		return "", false
 	}
 	if *n > 0 {
 		if c != ',' {
+			d.i = i
 			return "", d.fail("after object key:value pair")
 		}
-		d.i++
-		d.ws()
-		c = d.peek()
+		if i = wsEnd(s, i+1); i < len(s) {
+			c = s[i]
+		}
 	}
 	*n++
-	if c != '"' {
+	if i >= len(s) || c != '"' {
+		d.i = i
 		return "", d.fail("looking for beginning of object key string")
 	}
-	k, ok := d.str()
-	if !ok {
-		return "", false
+	end, plain, bad := stringEnd(s, i+1)
+	if bad != "" {
+		d.i = end
+		return "", d.fail(bad)
 	}
-	d.ws()
-	if d.i >= len(d.s) {
-		return "", d.fail("")
+	k := s[i+1 : end-1]
+	if !plain {
+		k = unquote(k)
 	}
-	if d.s[d.i] != ':' {
+	i = wsEnd(s, end)
+	if i >= len(s) || s[i] != ':' {
+		d.i = i
 		return "", d.fail("after object key")
 	}
-	d.i++
-	d.ws()
+	d.i = wsEnd(s, i+1)
 	return k, true
 }
 
 // elem moves to the next element of the array being read. It returns false
 // past the closing bracket and on a syntax error.
 func (d *decoder) elem(n *int) bool {
-	d.ws()
-	if d.i >= len(d.s) {
+	s := d.s
+	i := wsEnd(s, d.i)
+	if i >= len(s) {
+		d.i = i
 		return d.fail("")
 	}
-	c := d.s[d.i]
-	if c == ']' && *n == 0 {
-		d.i++
+	switch c := s[i]; {
+	case c == ']':
+		d.i = i + 1
 		d.depth--
 		return false
+	case *n == 0:
+	case c != ',':
+		d.i = i
+		return d.fail("after array element")
+	default:
+		i = wsEnd(s, i+1)
 	}
-	if *n > 0 {
-		if c == ']' {
-			d.i++
-			d.depth--
-			return false
-		}
-		if c != ',' {
-			return d.fail("after array element")
-		}
-		d.i++
-		d.ws()
-	}
+	d.i = i
 	*n++
 	return true
 }
 
-// plainByte marks the bytes a string literal may hold as they are.
-var plainByte = func() (t [256]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
+// inString marks the bytes a string literal may hold as they are.
+var inString = func() (t [256]bool) {
+	for c := 0x20; c < 0x100; c++ {
 		t[c] = c != '"' && c != '\\'
 	}
 	return t
@@ -178,32 +228,53 @@ func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
-// scanString validates the string literal at d.i and moves past it. It
-// returns the text between the quotes and whether that text is the value as
-// it stands (no escapes, only ASCII).
-func (d *decoder) scanString() (raw string, plain, ok bool) {
-	s := d.s
-	start := d.i + 1
-	i := start
-	plain = true
+// stringStops flags, in the high bit of each byte, the bytes of w that end a
+// run of bytes a string holds as they are: '"', '\\' and control
+// characters. Each term is the classic test for a byte below n,
+// (x - n·ones) &^ x & highs, with '"' and '\\' as zero bytes of w^'"' and
+// w^'\\' (whose high bits are those of w). A borrow only carries upwards from
+// a flagged byte, so the lowest flag is exact; bytes above it may be flagged
+// wrongly, which does not matter. Bytes from 0x80 up are never flagged.
+func stringStops(w uint64) uint64 {
+	return ((w - ones*0x20) | ((w ^ (ones * '"')) - ones) | ((w ^ (ones * '\\')) - ones)) &^ w & highs
+}
+
+// stringEnd scans the contents of the string literal that start at s[i],
+// just past the opening quote. It returns the index just past the closing
+// quote, and whether the contents are the value as they stand (ASCII
+// without escapes). On a syntax error, bad says what is wrong at index end,
+// or the input ended there.
+func stringEnd(s string, i int) (end int, plain bool, bad string) {
+	var high uint64 // the bytes passed, or-ed: a high bit means not ASCII
+	escaped := false
 	for {
-		for i < len(s) && plainByte[s[i]] {
+		for i+8 <= len(s) {
+			w := load64(s, i)
+			if m := stringStops(w); m != 0 {
+				n := bits.TrailingZeros64(m) >> 3
+				high |= w & (1<<(8*n) - 1)
+				i += n
+				break
+			}
+			high |= w
+			i += 8
+		}
+		// Fewer than eight bytes are left, or s[i] ends the run.
+		for i < len(s) && inString[s[i]] {
+			high |= uint64(s[i])
 			i++
 		}
 		if i >= len(s) {
-			d.i = i
-			return "", false, d.fail("")
+			return i, false, "in string literal"
 		}
-		switch c := s[i]; {
-		case c == '"':
-			d.i = i + 1
-			return s[start:i], plain, true
-		case c == '\\':
-			plain = false
+		switch s[i] {
+		case '"':
+			return i + 1, !escaped && high&highs == 0, ""
+		case '\\':
+			escaped = true
 			i++
 			if i >= len(s) {
-				d.i = i
-				return "", false, d.fail("")
+				return i, false, "in string escape code"
 			}
 			switch s[i] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
@@ -212,32 +283,32 @@ func (d *decoder) scanString() (raw string, plain, ok bool) {
 				i++
 				for range 4 {
 					if i >= len(s) || !isHex(s[i]) {
-						d.i = i
-						return "", false, d.fail(`in \u hexadecimal character escape`)
+						return i, false, `in \u hexadecimal character escape`
 					}
 					i++
 				}
 			default:
-				d.i = i
-				return "", false, d.fail("in string escape code")
+				return i, false, "in string escape code"
 			}
-		case c < 0x20:
-			d.i = i
-			return "", false, d.fail("in string literal")
-		default: // not ASCII
-			plain = false
-			i++
+		default: // a control character
+			return i, false, "in string literal"
 		}
 	}
 }
 
 // str reads the string literal at d.i.
 func (d *decoder) str() (string, bool) {
-	raw, plain, ok := d.scanString()
-	if !ok || plain {
-		return raw, ok
+	end, plain, bad := stringEnd(d.s, d.i+1)
+	if bad != "" {
+		d.i = end
+		return "", d.fail(bad)
 	}
-	return unquote(raw), true
+	raw := d.s[d.i+1 : end-1]
+	d.i = end
+	if !plain {
+		raw = unquote(raw)
+	}
+	return raw, true
 }
 
 // unquote decodes the escapes of a validated string literal's contents and
@@ -318,32 +389,28 @@ func hex4(s string) rune {
 	return r
 }
 
-// number reads the number literal at d.i, which starts with '-' or a digit,
-// and returns its text.
-func (d *decoder) number() (string, bool) {
-	s, i := d.s, d.i
-	start := i
-	if s[i] == '-' {
+// numberEnd scans the number literal at s[i] and returns the index just
+// past it. On a syntax error, bad says what is wrong at index end, or the
+// input ended there.
+func numberEnd(s string, i int) (end int, bad string) {
+	if i < len(s) && s[i] == '-' {
 		i++
 	}
 	switch {
 	case i >= len(s):
-		d.i = i
-		return "", d.fail("")
+		return i, "in numeric literal"
 	case s[i] == '0':
 		i++
 	case isDigit(s[i]):
 		for i++; i < len(s) && isDigit(s[i]); i++ {
 		}
 	default:
-		d.i = i
-		return "", d.fail("in numeric literal")
+		return i, "in numeric literal"
 	}
 	if i < len(s) && s[i] == '.' {
 		i++
 		if i >= len(s) || !isDigit(s[i]) {
-			d.i = i
-			return "", d.fail("after decimal point in numeric literal")
+			return i, "after decimal point in numeric literal"
 		}
 		for i++; i < len(s) && isDigit(s[i]); i++ {
 		}
@@ -354,18 +421,32 @@ func (d *decoder) number() (string, bool) {
 			i++
 		}
 		if i >= len(s) || !isDigit(s[i]) {
-			d.i = i
-			return "", d.fail("in exponent of numeric literal")
+			return i, "in exponent of numeric literal"
 		}
 		for i++; i < len(s) && isDigit(s[i]); i++ {
 		}
 	}
-	d.i = i
-	return s[start:i], true
+	return i, ""
+}
+
+// number reads the number literal at d.i, which starts with '-' or a digit,
+// and returns its text.
+func (d *decoder) number() (string, bool) {
+	start := d.i
+	end, bad := numberEnd(d.s, start)
+	d.i = end
+	if bad != "" {
+		return "", d.fail(bad)
+	}
+	return d.s[start:end], true
 }
 
 // literal reads the literal w (true, false or null) at d.i.
 func (d *decoder) literal(w string) bool {
+	if strings.HasPrefix(d.s[d.i:], w) {
+		d.i += len(w)
+		return true
+	}
 	for k := 0; k < len(w); k++ {
 		if d.i >= len(d.s) {
 			return d.fail("")
@@ -380,8 +461,101 @@ func (d *decoder) literal(w string) bool {
 
 func isNumberStart(c byte) bool { return c == '-' || isDigit(c) }
 
-// skip validates the value at d.i and moves past it.
+// skip validates the value at d.i and moves past it. The values nobody reads
+// are most of some bodies, so the validation is skipValue's tight loops;
+// only a body it rejects is walked again, by skipSlow, to say what is wrong
+// and where.
 func (d *decoder) skip() bool {
+	if end, ok := skipValue(d.s, d.i, d.depth); ok {
+		d.i = end
+		return true
+	}
+	return d.skipSlow()
+}
+
+// skipValue validates the value at s[i] exactly as encoding/json does and
+// returns the index just past it; depth is the number of arrays and objects
+// open around the value. It builds nothing and records no error.
+func skipValue(s string, i, depth int) (int, bool) {
+	if i >= len(s) {
+		return i, false
+	}
+	var ok bool
+	switch s[i] {
+	case '"':
+		end, _, bad := stringEnd(s, i+1)
+		return end, bad == ""
+	case '{':
+		if depth >= maxDepth {
+			return i, false
+		}
+		if i = wsEnd(s, i+1); i < len(s) && s[i] == '}' {
+			return i + 1, true
+		}
+		for {
+			if i >= len(s) || s[i] != '"' {
+				return i, false
+			}
+			end, _, bad := stringEnd(s, i+1)
+			if bad != "" {
+				return end, false
+			}
+			if i = wsEnd(s, end); i >= len(s) || s[i] != ':' {
+				return i, false
+			}
+			if i, ok = skipValue(s, wsEnd(s, i+1), depth+1); !ok {
+				return i, false
+			}
+			if i = wsEnd(s, i); i >= len(s) {
+				return i, false
+			}
+			switch s[i] {
+			case ',':
+				i = wsEnd(s, i+1)
+			case '}':
+				return i + 1, true
+			default:
+				return i, false
+			}
+		}
+	case '[':
+		if depth >= maxDepth {
+			return i, false
+		}
+		if i = wsEnd(s, i+1); i < len(s) && s[i] == ']' {
+			return i + 1, true
+		}
+		for {
+			if i, ok = skipValue(s, i, depth+1); !ok {
+				return i, false
+			}
+			if i = wsEnd(s, i); i >= len(s) {
+				return i, false
+			}
+			switch s[i] {
+			case ',':
+				i = wsEnd(s, i+1)
+			case ']':
+				return i + 1, true
+			default:
+				return i, false
+			}
+		}
+	case 't':
+		return i + 4, strings.HasPrefix(s[i:], "true")
+	case 'f':
+		return i + 5, strings.HasPrefix(s[i:], "false")
+	case 'n':
+		return i + 4, strings.HasPrefix(s[i:], "null")
+	default:
+		end, bad := numberEnd(s, i)
+		return end, bad == ""
+	}
+}
+
+// skipSlow is skip for a value skipValue rejected: it walks the value again
+// with the methods that record the error.
+func (d *decoder) skipSlow() bool {
 	if d.i >= len(d.s) {
 		return d.fail("")
 	}
@@ -395,7 +569,7 @@ func (d *decoder) skip() bool {
 			if _, ok := d.member(&n); !ok {
 				return d.err == nil
 			}
-			if !d.skip() {
+			if !d.skipSlow() {
 				return false
 			}
 		}
@@ -405,13 +579,13 @@ func (d *decoder) skip() bool {
 		}
 		var n int
 		for d.elem(&n) {
-			if !d.skip() {
+			if !d.skipSlow() {
 				return false
 			}
 		}
 		return d.err == nil
 	case '"':
-		_, _, ok := d.scanString()
+		_, ok := d.str()
 		return ok
 	case 't':
 		return d.literal("true")
