@@ -437,6 +437,10 @@ func (d *decoder) arrayAt() (int, int) {
 	return -1, 0
 }
 
+// The readers of objects below loop over member directly rather than take a
+// callback per member: a closure called for each member cost more than the
+// switch on its key.
+
 // data decodes the message's data member.
 func (d *decoder) data(env *rules.Env, ds *dataState) bool {
 	m := &env.Message
@@ -447,7 +451,16 @@ func (d *decoder) data(env *rules.Env, ds *dataState) bool {
 	if d.peek() != '{' {
 		return d.skip()
 	}
-	return d.members(func(k string) (ok bool) {
+	if !d.open() {
+		return false
+	}
+	var n int
+	for {
+		k, more := d.member(&n)
+		if !more {
+			return d.err == nil
+		}
+		var ok bool
 		switch k {
 		case "text":
 			m.Text, ok = d.flexString()
@@ -478,8 +491,10 @@ func (d *decoder) data(env *rules.Env, ds *dataState) bool {
 		default:
 			ok = d.skip()
 		}
-		return ok
-	})
+		if !ok {
+			return false
+		}
+	}
 }
 
 func (d *decoder) entities(env *rules.Env, ds *dataState) bool {
@@ -489,7 +504,16 @@ func (d *decoder) entities(env *rules.Env, ds *dataState) bool {
 	if d.peek() != '{' {
 		return d.skip()
 	}
-	return d.members(func(k string) (ok bool) {
+	if !d.open() {
+		return false
+	}
+	var n int
+	for {
+		k, more := d.member(&n)
+		if !more {
+			return d.err == nil
+		}
+		var ok bool
 		switch k {
 		case "sender":
 			env.Sender, ds.hasSenderEnt = rules.User{}, false
@@ -502,45 +526,58 @@ func (d *decoder) entities(env *rules.Env, ds *dataState) bool {
 		default:
 			ok = d.skip()
 		}
-		return ok
-	})
+		if !ok {
+			return false
+		}
+	}
 }
 
 // onEntity reads the text of data.entities.on.entity, the message an
 // action message is about: for an edit, the message as edited.
 func (d *decoder) onEntity(ds *dataState) bool {
 	ds.onText, ds.hasOnText = "", false
-	if d.peek() != '{' {
-		return d.skip()
-	}
 	// As encoding/json does, the last of repeated keys wins: each entity
 	// and data member starts afresh.
-	return d.members(func(k string) bool {
-		if k != "entity" {
-			return d.skip()
-		}
+	return d.within("entity", func() bool {
 		ds.onText, ds.hasOnText = "", false
-		if d.peek() != '{' {
-			return d.skip()
-		}
-		return d.members(func(k string) bool {
-			if k != "data" {
-				return d.skip()
-			}
+		return d.within("data", func() bool {
 			ds.onText, ds.hasOnText = "", false
-			if d.peek() != '{' {
-				return d.skip()
-			}
-			return d.members(func(k string) (ok bool) {
-				if k != "text" {
-					return d.skip()
-				}
+			return d.within("text", func() (ok bool) {
 				ds.onText, ok = d.flexString()
 				ds.hasOnText = ok
 				return ok
 			})
 		})
 	})
+}
+
+// within reads the value at d.i, calling read at the value of each member
+// key when it is an object, and skipping anything else. Only onEntity uses
+// it, for the rare action messages, so the callback costs nothing that
+// matters.
+func (d *decoder) within(key string, read func() bool) bool {
+	if d.peek() != '{' {
+		return d.skip()
+	}
+	if !d.open() {
+		return false
+	}
+	var n int
+	for {
+		k, more := d.member(&n)
+		if !more {
+			return d.err == nil
+		}
+		var ok bool
+		if k == key {
+			ok = read()
+		} else {
+			ok = d.skip()
+		}
+		if !ok {
+			return false
+		}
+	}
 }
 
 // entityHolder reads {"entity": {…}, "entityType": "…"}. The entity (the
@@ -551,7 +588,16 @@ func (d *decoder) entityHolder(u *rules.User, e *entity, has *bool, entityType *
 	if d.peek() != '{' {
 		return d.skip()
 	}
-	return d.members(func(k string) (ok bool) {
+	if !d.open() {
+		return false
+	}
+	var n int
+	for {
+		k, more := d.member(&n)
+		if !more {
+			return d.err == nil
+		}
+		var ok bool
 		switch {
 		case k == "entity":
 			*has = d.peek() == '{'
@@ -573,22 +619,7 @@ func (d *decoder) entityHolder(u *rules.User, e *entity, has *bool, entityType *
 		default:
 			ok = d.skip()
 		}
-		return ok
-	})
-}
-
-// members walks the object at d.i: for each member it calls field with the
-// key and d at the value, which field must read or skip. It reports whether
-// the whole object was read; it stops at the first field that fails.
-func (d *decoder) members(field func(key string) bool) bool {
-	d.open()
-	var n int
-	for {
-		k, ok := d.member(&n)
 		if !ok {
-			return d.err == nil
-		}
-		if !field(k) {
 			return false
 		}
 	}
@@ -606,7 +637,16 @@ func (d *decoder) user(u *rules.User) bool {
 // entity decodes the user or group object at d.i into e.
 func (d *decoder) entity(e *entity) bool {
 	*e = entity{}
-	return d.members(func(k string) (ok bool) {
+	if !d.open() {
+		return false
+	}
+	var n int
+	for {
+		k, more := d.member(&n)
+		if !more {
+			return d.err == nil
+		}
+		var ok bool
 		switch k {
 		case "uid":
 			e.uid, ok = d.flexString()
@@ -631,8 +671,10 @@ func (d *decoder) entity(e *entity) bool {
 		default:
 			ok = d.skip()
 		}
-		return ok
-	})
+		if !ok {
+			return false
+		}
+	}
 }
 
 func (d *decoder) attachments(m *rules.Message) bool {
@@ -667,7 +709,16 @@ func (d *decoder) attachments(m *rules.Message) bool {
 // attachment decodes the attachment object at d.i into a.
 func (d *decoder) attachment(a *rules.Attachment) bool {
 	*a = rules.Attachment{}
-	return d.members(func(k string) (ok bool) {
+	if !d.open() {
+		return false
+	}
+	var n int
+	for {
+		k, more := d.member(&n)
+		if !more {
+			return d.err == nil
+		}
+		var ok bool
 		switch k {
 		case "url":
 			a.URL, ok = d.flexString()
@@ -682,8 +733,10 @@ func (d *decoder) attachment(a *rules.Attachment) bool {
 		default:
 			ok = d.skip()
 		}
-		return ok
-	})
+		if !ok {
+			return false
+		}
+	}
 }
 
 func (d *decoder) tags(m *rules.Message) bool {

@@ -41,8 +41,8 @@ func (d *decoder) peek() byte {
 func (d *decoder) ws() { d.i = wsEnd(d.s, d.i) }
 
 // wsEnd returns the index of the first byte at or after i that is not white
-// space. Small enough to inline, it settles the common case of a compact
-// body, where a token follows at once.
+// space. Small enough to inline, it settles the common case of a token
+// that follows at once without a call.
 func wsEnd(s string, i int) int {
 	if i < len(s) && s[i] > ' ' {
 		return i
@@ -65,10 +65,11 @@ func load64(s string, i int) uint64 {
 		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
 }
 
-// wsEndSlow skips runs of spaces eight at a time: in an indented body the
-// white space is mostly the spaces after a newline.
+// wsEndSlow skips white space, and runs of spaces eight at a time: in an
+// indented body the white space is mostly the spaces after a newline.
 func wsEndSlow(s string, i int) int {
-	for {
+	for i < len(s) && isSpace[s[i]] {
+		i++
 		for i+8 <= len(s) {
 			if x := load64(s, i) ^ (ones * ' '); x != 0 {
 				i += bits.TrailingZeros64(x) >> 3
@@ -76,12 +77,8 @@ func wsEndSlow(s string, i int) int {
 			}
 			i += 8
 		}
-		if i < len(s) && isSpace[s[i]] {
-			i++
-			continue
-		}
-		return i
 	}
+	return i
 }
 
 var isSpace = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
@@ -170,21 +167,31 @@ func (d *decoder) member(n *int) (string, bool) {
 		d.i = i
 		return "", d.fail("looking for beginning of object key string")
 	}
-	end, plain, bad := stringEnd(s, i+1)
-	if bad != "" {
-		d.i = end
-		return "", d.fail(bad)
+	var k string
+	if end := plainEnd(s, i+1); end < len(s) && s[end] == '"' {
+		k, i = s[i+1:end], end+1
+	} else {
+		end, plain, bad := stringEnd(s, i+1)
+		if bad != "" {
+			d.i = end
+			return "", d.fail(bad)
+		}
+		k, i = s[i+1:end-1], end
+		if !plain {
+			k = unquote(k)
+		}
 	}
-	k := s[i+1 : end-1]
-	if !plain {
-		k = unquote(k)
-	}
-	i = wsEnd(s, end)
+	i = wsEnd(s, i)
 	if i >= len(s) || s[i] != ':' {
 		d.i = i
 		return "", d.fail("after object key")
 	}
-	d.i = wsEnd(s, i+1)
+	// An indented body has one space after the colon: no call for that.
+	if i += 2; i < len(s) && s[i-1] == ' ' && s[i] > ' ' {
+		d.i = i
+	} else {
+		d.i = wsEnd(s, i-1)
+	}
 	return k, true
 }
 
@@ -239,6 +246,22 @@ func stringStops(w uint64) uint64 {
 	return ((w - ones*0x20) | ((w ^ (ones * '"')) - ones) | ((w ^ (ones * '\\')) - ones)) &^ w & highs
 }
 
+// plainEnd returns the index of the first byte at or after i that ends a
+// run of plain string bytes (printable ASCII but '"' and '\\'), or where
+// fewer than eight bytes are left. Most strings in a message are plain, and
+// when s[plainEnd(s, i)] is the closing quote, the string is read without
+// stringEnd's bookkeeping.
+func plainEnd(s string, i int) int {
+	for i+8 <= len(s) {
+		w := load64(s, i)
+		if m := stringStops(w) | w&highs; m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+		i += 8
+	}
+	return i
+}
+
 // stringEnd scans the contents of the string literal that start at s[i],
 // just past the opening quote. It returns the index just past the closing
 // quote, and whether the contents are the value as they stand (ASCII
@@ -254,6 +277,9 @@ func stringEnd(s string, i int) (end int, plain bool, bad string) {
 				n := bits.TrailingZeros64(m) >> 3
 				high |= w & (1<<(8*n) - 1)
 				i += n
+				if s[i] == '"' { // the common end: no escape in the last word
+					return i + 1, !escaped && high&highs == 0, ""
+				}
 				break
 			}
 			high |= w
@@ -298,6 +324,11 @@ func stringEnd(s string, i int) (end int, plain bool, bad string) {
 
 // str reads the string literal at d.i.
 func (d *decoder) str() (string, bool) {
+	if end := plainEnd(d.s, d.i+1); end < len(d.s) && d.s[end] == '"' {
+		raw := d.s[d.i+1 : end]
+		d.i = end + 1
+		return raw, true
+	}
 	end, plain, bad := stringEnd(d.s, d.i+1)
 	if bad != "" {
 		d.i = end
@@ -712,6 +743,9 @@ func (d *decoder) flexInt() (int, bool) {
 const intLimit = float64(1 << (strconv.IntSize - 1))
 
 func toInt(s string) int {
+	if n, ok := digits(s); ok {
+		return n
+	}
 	if n, err := strconv.Atoi(s); err == nil {
 		return n
 	}
@@ -720,6 +754,25 @@ func toInt(s string) int {
 		return 0
 	}
 	return int(f)
+}
+
+// maxDigits is how many decimal digits always fit in an int.
+const maxDigits = 9 + 9*(strconv.IntSize/64)
+
+// digits reads s when it is a short run of decimal digits, as sizes and
+// times are, faster than strconv.Atoi.
+func digits(s string) (int, bool) {
+	if len(s) == 0 || len(s) > maxDigits {
+		return 0, false
+	}
+	n := 0
+	for _, c := range []byte(s) {
+		if !isDigit(c) {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
 }
 
 // kindOf names the JSON type of a value starting with c.
