@@ -54,7 +54,7 @@ const triggerModeration = "moderation_api"
 // object, has no non-empty string trigger, or holds no message object.
 func DecodeWebhook(body []byte, env *rules.Env, withPayload bool) error {
 	resetEnv(env)
-	d := decoder{s: string(body)}
+	d := newDecoder(body, withPayload)
 	if err := d.topObject(); err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func DecodeWebhook(body []byte, env *rules.Env, withPayload bool) error {
 		if !ok {
 			break
 		}
-		switch k {
+		switch string(k) {
 		case "trigger":
 			trigSet, trigStr = true, d.peek() == '"'
 			if trigStr {
@@ -115,7 +115,7 @@ func DecodeWebhook(body []byte, env *rules.Env, withPayload bool) error {
 	}
 	env.Trigger = trigger
 	if withPayload {
-		env.Payload = payload(d.s)
+		env.Payload = d.payload()
 	}
 	return nil
 }
@@ -141,7 +141,7 @@ func DecodeWebhook(body []byte, env *rules.Env, withPayload bool) error {
 // an object, or none of its values is a message object.
 func DecodeModeration(body []byte, env *rules.Env, withPayload bool) error {
 	resetEnv(env)
-	d := decoder{s: string(body)}
+	d := newDecoder(body, withPayload)
 	if err := d.topObject(); err != nil {
 		return err
 	}
@@ -159,7 +159,7 @@ func DecodeModeration(body []byte, env *rules.Env, withPayload bool) error {
 		if !ok {
 			break
 		}
-		if k != "contextMessages" {
+		if string(k) != "contextMessages" {
 			if !d.skip() {
 				return d.err
 			}
@@ -189,16 +189,18 @@ func DecodeModeration(body []byte, env *rules.Env, withPayload bool) error {
 			d.open()
 			var nk int
 			for {
-				uid, ok := d.member(&nk)
+				k, ok := d.member(&nk)
 				if !ok {
 					break
 				}
 				switch c := d.peek(); {
 				case c == '"' || isNumberStart(c):
+					uid := d.keep(k)
 					var text string
 					text, ok = d.flexString()
 					env.Context = append(env.Context, rules.ContextMessage{Sender: uid, Text: text})
 				case c == '{':
+					uid := d.keep(k)
 					ok = d.holder(env, &st, uid)
 					env.Context = append(env.Context, rules.ContextMessage{Sender: uid, Text: env.Message.Text})
 					msgAt, found = len(env.Context)-1, true
@@ -233,7 +235,7 @@ func DecodeModeration(body []byte, env *rules.Env, withPayload bool) error {
 	env.Context = slices.Delete(env.Context, msgAt, msgAt+1)
 	env.Trigger = triggerModeration
 	if withPayload {
-		env.Payload = payload(d.s)
+		env.Payload = d.payload()
 	}
 	return nil
 }
@@ -253,10 +255,24 @@ func (d *decoder) topObject() error {
 	return nil
 }
 
-func payload(s string) map[string]any {
-	d := decoder{s: s}
-	d.ws()
-	m, _ := d.object()
+// newDecoder starts decoding body.
+func newDecoder(body []byte, withPayload bool) decoder {
+	// The strings kept are a fraction of the body, mostly the values: the
+	// keys, the white space and what nobody reads are the rest. A third
+	// holds the fixtures' messages; a long text grows the arena once.
+	// With the payload, every string of the body is kept.
+	hint := len(body)/3 + 16
+	if withPayload {
+		hint = len(body) + len(body)/2
+	}
+	return decoder{s: body, strs: &arena{hint: hint}}
+}
+
+// payload decodes the whole body, already validated, as generic JSON.
+func (d *decoder) payload() map[string]any {
+	sub := decoder{s: d.s, strs: d.strs}
+	sub.ws()
+	m, _ := sub.object()
 	return m
 }
 
@@ -334,7 +350,7 @@ func (d *decoder) holder(env *rules.Env, st *msgState, fallbackUID string) bool 
 		return false
 	}
 	if redo {
-		sub := decoder{s: d.s, i: start, depth: depth}
+		sub := decoder{s: d.s, i: start, depth: depth, strs: d.strs}
 		if _, ok := sub.message(env, st, false); !ok {
 			d.err = sub.err
 			return false
@@ -360,13 +376,13 @@ func (d *decoder) message(env *rules.Env, st *msgState, holder bool) (redo, ok b
 		if !ok {
 			return redo, d.err == nil
 		}
-		if wrapped && k != "message" {
+		if wrapped && string(k) != "message" {
 			if !d.skip() {
 				return false, false
 			}
 			continue
 		}
-		switch k {
+		switch string(k) {
 		case "id":
 			m.ID, ok = d.flexString()
 		case "muid":
@@ -461,7 +477,7 @@ func (d *decoder) data(env *rules.Env, ds *dataState) bool {
 			return d.err == nil
 		}
 		var ok bool
-		switch k {
+		switch string(k) {
 		case "text":
 			m.Text, ok = d.flexString()
 		case "attachments":
@@ -514,7 +530,7 @@ func (d *decoder) entities(env *rules.Env, ds *dataState) bool {
 			return d.err == nil
 		}
 		var ok bool
-		switch k {
+		switch string(k) {
 		case "sender":
 			env.Sender, ds.hasSenderEnt = rules.User{}, false
 			ok = d.entityHolder(&env.Sender, nil, &ds.hasSenderEnt, nil)
@@ -569,7 +585,7 @@ func (d *decoder) within(key string, read func() bool) bool {
 			return d.err == nil
 		}
 		var ok bool
-		if k == key {
+		if string(k) == key {
 			ok = read()
 		} else {
 			ok = d.skip()
@@ -599,7 +615,7 @@ func (d *decoder) entityHolder(u *rules.User, e *entity, has *bool, entityType *
 		}
 		var ok bool
 		switch {
-		case k == "entity":
+		case string(k) == "entity":
 			*has = d.peek() == '{'
 			switch {
 			case !*has:
@@ -614,7 +630,7 @@ func (d *decoder) entityHolder(u *rules.User, e *entity, has *bool, entityType *
 			default:
 				ok = d.entity(e)
 			}
-		case k == "entityType" && entityType != nil:
+		case string(k) == "entityType" && entityType != nil:
 			*entityType, ok = d.flexString()
 		default:
 			ok = d.skip()
@@ -647,7 +663,7 @@ func (d *decoder) entity(e *entity) bool {
 			return d.err == nil
 		}
 		var ok bool
-		switch k {
+		switch string(k) {
 		case "uid":
 			e.uid, ok = d.flexString()
 		case "guid":
@@ -719,7 +735,7 @@ func (d *decoder) attachment(a *rules.Attachment) bool {
 			return d.err == nil
 		}
 		var ok bool
-		switch k {
+		switch string(k) {
 		case "url":
 			a.URL, ok = d.flexString()
 		case "name":
@@ -775,8 +791,8 @@ func (d *decoder) mentions(m *rules.Message) bool {
 			if !ok {
 				return d.err == nil
 			}
-			if k != "" {
-				m.Mentions = append(m.Mentions, k)
+			if len(k) > 0 {
+				m.Mentions = append(m.Mentions, d.keep(k))
 			}
 			if !d.skip() {
 				return false
@@ -803,12 +819,12 @@ func (d *decoder) uids(dst *[]string) bool {
 			d.open()
 			var nk int
 			for {
-				var k string
+				var k []byte
 				if k, ok = d.member(&nk); !ok {
 					ok = d.err == nil
 					break
 				}
-				if k == "uid" {
+				if string(k) == "uid" {
 					uid, ok = d.flexString()
 				} else {
 					ok = d.skip()
@@ -842,7 +858,7 @@ func (d *decoder) finish(env *rules.Env, st *msgState, fallbackUID string) {
 	}
 	for _, at := range [2][2]int{{ds.mentionedAt, ds.mentionedDepth}, {st.mentionedAt, st.mentionedDepth}} {
 		if at[0] >= 0 {
-			sub := decoder{s: d.s, i: at[0], depth: at[1]}
+			sub := decoder{s: d.s, i: at[0], depth: at[1], strs: d.strs}
 			sub.uids(&m.Mentions)
 		}
 	}

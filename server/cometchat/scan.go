@@ -1,6 +1,7 @@
 package cometchat
 
 import (
+	"bytes"
 	"math/bits"
 	"strconv"
 	"strings"
@@ -12,9 +13,14 @@ import (
 // exactly the bodies encoding/json accepts.
 const maxDepth = 10000
 
-// decoder is a single-pass JSON reader over a copy of the body. Decoded
-// strings without escapes are substrings of that copy, so a whole message
-// costs one allocation for its strings.
+// decoder is a single-pass JSON reader over the body.
+//
+// The body is the caller's buffer, reused once the request is answered,
+// while the strings decoded from it may live on (the console keeps recent
+// decisions), so no string may share its memory. Rather than copy the whole
+// body, which cost a third of the decoding, the decoder copies only the
+// strings it keeps, one after the other into a strings.Builder (arena): a
+// message costs one allocation of a fraction of the body's size.
 //
 // Every method that reads a value leaves d.i just past it and returns false
 // on a syntax error, which it records in d.err; a method that returns false
@@ -25,11 +31,35 @@ const maxDepth = 10000
 // on locals, so the loops do not store d.i at every byte, and they build no
 // error. The methods turn a failed scan into the positioned error.
 type decoder struct {
-	s     string
+	s     []byte // the body: never kept, never written
 	i     int
 	depth int
 	err   error
+	strs  *arena // shared with the decoders of parts of the same body
 }
+
+// arena is where the strings a body yields are copied to.
+type arena struct {
+	b    strings.Builder
+	hint int // the room to make at the first string
+}
+
+// keep returns a copy of p, a part of the body. The Builder only ever
+// appends, so the strings it returned stay as they were; should it outgrow
+// its buffer, the earlier strings keep the old one.
+func (a *arena) keep(p []byte) string {
+	if len(p) == 0 {
+		return ""
+	}
+	if a.b.Cap() == 0 {
+		a.b.Grow(max(a.hint, len(p)))
+	}
+	n := a.b.Len()
+	a.b.Write(p)
+	return a.b.String()[n:]
+}
+
+func (d *decoder) keep(p []byte) string { return d.strs.keep(p) }
 
 func (d *decoder) peek() byte {
 	if d.i < len(d.s) {
@@ -43,7 +73,7 @@ func (d *decoder) ws() { d.i = wsEnd(d.s, d.i) }
 // wsEnd returns the index of the first byte at or after i that is not white
 // space. Small enough to inline, it settles the common case of a token
 // that follows at once without a call.
-func wsEnd(s string, i int) int {
+func wsEnd(s []byte, i int) int {
 	if i < len(s) && s[i] > ' ' {
 		return i
 	}
@@ -59,7 +89,7 @@ const (
 )
 
 // load64 reads s[i:i+8]; the compiler makes it a single load.
-func load64(s string, i int) uint64 {
+func load64(s []byte, i int) uint64 {
 	b := s[i : i+8]
 	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
 		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
@@ -67,7 +97,7 @@ func load64(s string, i int) uint64 {
 
 // wsEndSlow skips white space, and runs of spaces eight at a time: in an
 // indented body the white space is mostly the spaces after a newline.
-func wsEndSlow(s string, i int) int {
+func wsEndSlow(s []byte, i int) int {
 	for i < len(s) && isSpace[s[i]] {
 		i++
 		for i+8 <= len(s) {
@@ -140,23 +170,26 @@ func (d *decoder) tooDeep() bool {
 // member moves to the next member of the object being read and returns its
 // key, leaving d.i at the member's value. n counts the members seen so far.
 // It returns false past the closing brace and on a syntax error.
-func (d *decoder) member(n *int) (string, bool) {
+//
+// The key is most often a part of the body, to compare (switch string(k)
+// does not copy) or to keep with d.keep, never to hold on to.
+func (d *decoder) member(n *int) ([]byte, bool) {
 	s := d.s
 	i := wsEnd(s, d.i)
 	if i >= len(s) {
 		d.i = i
-		return "", d.fail("")
+		return nil, d.fail("")
 	}
 	c := s[i]
 	if c == '}' {
 		d.i = i + 1
 		d.depth--
-		return "", false
+		return nil, false
 	}
 	if *n > 0 {
 		if c != ',' {
 			d.i = i
-			return "", d.fail("after object key:value pair")
+			return nil, d.fail("after object key:value pair")
 		}
 		if i = wsEnd(s, i+1); i < len(s) {
 			c = s[i]
@@ -165,26 +198,26 @@ func (d *decoder) member(n *int) (string, bool) {
 	*n++
 	if i >= len(s) || c != '"' {
 		d.i = i
-		return "", d.fail("looking for beginning of object key string")
+		return nil, d.fail("looking for beginning of object key string")
 	}
-	var k string
+	var k []byte
 	if end := plainEnd(s, i+1); end < len(s) && s[end] == '"' {
 		k, i = s[i+1:end], end+1
 	} else {
 		end, plain, bad := stringEnd(s, i+1)
 		if bad != "" {
 			d.i = end
-			return "", d.fail(bad)
+			return nil, d.fail(bad)
 		}
 		k, i = s[i+1:end-1], end
 		if !plain {
-			k = unquote(k)
+			k = []byte(unquote(k))
 		}
 	}
 	i = wsEnd(s, i)
 	if i >= len(s) || s[i] != ':' {
 		d.i = i
-		return "", d.fail("after object key")
+		return nil, d.fail("after object key")
 	}
 	// An indented body has one space after the colon: no call for that.
 	if i += 2; i < len(s) && s[i-1] == ' ' && s[i] > ' ' {
@@ -251,7 +284,7 @@ func stringStops(w uint64) uint64 {
 // fewer than eight bytes are left. Most strings in a message are plain, and
 // when s[plainEnd(s, i)] is the closing quote, the string is read without
 // stringEnd's bookkeeping.
-func plainEnd(s string, i int) int {
+func plainEnd(s []byte, i int) int {
 	for i+8 <= len(s) {
 		w := load64(s, i)
 		if m := stringStops(w) | w&highs; m != 0 {
@@ -267,7 +300,7 @@ func plainEnd(s string, i int) int {
 // quote, and whether the contents are the value as they stand (ASCII
 // without escapes). On a syntax error, bad says what is wrong at index end,
 // or the input ended there.
-func stringEnd(s string, i int) (end int, plain bool, bad string) {
+func stringEnd(s []byte, i int) (end int, plain bool, bad string) {
 	var high uint64 // the bytes passed, or-ed: a high bit means not ASCII
 	escaped := false
 	for {
@@ -327,7 +360,7 @@ func (d *decoder) str() (string, bool) {
 	if end := plainEnd(d.s, d.i+1); end < len(d.s) && d.s[end] == '"' {
 		raw := d.s[d.i+1 : end]
 		d.i = end + 1
-		return raw, true
+		return d.keep(raw), true
 	}
 	end, plain, bad := stringEnd(d.s, d.i+1)
 	if bad != "" {
@@ -337,18 +370,41 @@ func (d *decoder) str() (string, bool) {
 	raw := d.s[d.i+1 : end-1]
 	d.i = end
 	if !plain {
-		raw = unquote(raw)
+		return unquote(raw), true
+	}
+	return d.keep(raw), true
+}
+
+// strTemp reads the string literal at d.i for a moment: the result may be a
+// part of the body, not to be kept.
+func (d *decoder) strTemp() ([]byte, bool) {
+	end, plain, bad := stringEnd(d.s, d.i+1)
+	if bad != "" {
+		d.i = end
+		return nil, d.fail(bad)
+	}
+	raw := d.s[d.i+1 : end-1]
+	d.i = end
+	if !plain {
+		return []byte(unquote(raw)), true
 	}
 	return raw, true
 }
 
+// scanStr validates the string literal at d.i and moves past it.
+func (d *decoder) scanStr() bool {
+	end, _, bad := stringEnd(d.s, d.i+1)
+	d.i = end
+	if bad != "" {
+		return d.fail(bad)
+	}
+	return true
+}
+
 // unquote decodes the escapes of a validated string literal's contents and
 // replaces invalid UTF-8 and unpaired surrogates with U+FFFD, as
-// encoding/json does.
-func unquote(raw string) string {
-	if strings.IndexByte(raw, '\\') < 0 && utf8.ValidString(raw) {
-		return raw
-	}
+// encoding/json does. The result is a new string.
+func unquote(raw []byte) string {
 	var b strings.Builder
 	b.Grow(len(raw) + 8)
 	for i := 0; i < len(raw); {
@@ -391,11 +447,11 @@ func unquote(raw string) string {
 			b.WriteByte(c)
 			i++
 		default:
-			r, size := utf8.DecodeRuneInString(raw[i:])
+			r, size := utf8.DecodeRune(raw[i:])
 			if r == utf8.RuneError && size == 1 {
 				b.WriteRune(utf8.RuneError)
 			} else {
-				b.WriteString(raw[i : i+size])
+				b.Write(raw[i : i+size])
 			}
 			i += size
 		}
@@ -404,9 +460,9 @@ func unquote(raw string) string {
 }
 
 // hex4 decodes four validated hexadecimal digits.
-func hex4(s string) rune {
+func hex4(s []byte) rune {
 	var r rune
-	for _, c := range []byte(s[:4]) {
+	for _, c := range s[:4] {
 		switch {
 		case c <= '9':
 			c -= '0'
@@ -423,7 +479,7 @@ func hex4(s string) rune {
 // numberEnd scans the number literal at s[i] and returns the index just
 // past it. On a syntax error, bad says what is wrong at index end, or the
 // input ended there.
-func numberEnd(s string, i int) (end int, bad string) {
+func numberEnd(s []byte, i int) (end int, bad string) {
 	if i < len(s) && s[i] == '-' {
 		i++
 	}
@@ -461,20 +517,20 @@ func numberEnd(s string, i int) (end int, bad string) {
 }
 
 // number reads the number literal at d.i, which starts with '-' or a digit,
-// and returns its text.
-func (d *decoder) number() (string, bool) {
+// and returns its text, a part of the body.
+func (d *decoder) number() ([]byte, bool) {
 	start := d.i
 	end, bad := numberEnd(d.s, start)
 	d.i = end
 	if bad != "" {
-		return "", d.fail(bad)
+		return nil, d.fail(bad)
 	}
 	return d.s[start:end], true
 }
 
 // literal reads the literal w (true, false or null) at d.i.
 func (d *decoder) literal(w string) bool {
-	if strings.HasPrefix(d.s[d.i:], w) {
+	if bytes.HasPrefix(d.s[d.i:], []byte(w)) {
 		d.i += len(w)
 		return true
 	}
@@ -507,7 +563,7 @@ func (d *decoder) skip() bool {
 // skipValue validates the value at s[i] exactly as encoding/json does and
 // returns the index just past it; depth is the number of arrays and objects
 // open around the value. It builds nothing and records no error.
-func skipValue(s string, i, depth int) (int, bool) {
+func skipValue(s []byte, i, depth int) (int, bool) {
 	if i >= len(s) {
 		return i, false
 	}
@@ -573,11 +629,11 @@ func skipValue(s string, i, depth int) (int, bool) {
 			}
 		}
 	case 't':
-		return i + 4, strings.HasPrefix(s[i:], "true")
+		return i + 4, bytes.HasPrefix(s[i:], []byte("true"))
 	case 'f':
-		return i + 5, strings.HasPrefix(s[i:], "false")
+		return i + 5, bytes.HasPrefix(s[i:], []byte("false"))
 	case 'n':
-		return i + 4, strings.HasPrefix(s[i:], "null")
+		return i + 4, bytes.HasPrefix(s[i:], []byte("null"))
 	default:
 		end, bad := numberEnd(s, i)
 		return end, bad == ""
@@ -616,8 +672,7 @@ func (d *decoder) skipSlow() bool {
 		}
 		return d.err == nil
 	case '"':
-		_, ok := d.str()
-		return ok
+		return d.scanStr()
 	case 't':
 		return d.literal("true")
 	case 'f':
@@ -673,7 +728,7 @@ func (d *decoder) value() (any, bool) {
 		if !ok {
 			return nil, false
 		}
-		f, err := strconv.ParseFloat(lit, 64)
+		f, err := strconv.ParseFloat(string(lit), 64)
 		if err != nil {
 			return nil, true
 		}
@@ -693,11 +748,13 @@ func (d *decoder) object() (map[string]any, bool) {
 		if !ok {
 			return m, d.err == nil
 		}
+		// Keep the key before the value moves d on; k is only valid now.
+		key := d.keep(k)
 		v, ok := d.value()
 		if !ok {
 			return nil, false
 		}
-		m[k] = v
+		m[key] = v
 	}
 }
 
@@ -717,7 +774,8 @@ func (d *decoder) flexString() (string, bool) {
 	case c == '"':
 		return d.str()
 	case isNumberStart(c):
-		return d.number()
+		lit, ok := d.number()
+		return d.keep(lit), ok
 	}
 	return "", d.skip()
 }
@@ -726,11 +784,11 @@ func (d *decoder) flexString() (string, bool) {
 // number outside int's range, yields 0. Fractions are truncated.
 func (d *decoder) flexInt() (int, bool) {
 	c := d.peek()
-	var s string
+	var s []byte
 	var ok bool
 	switch {
 	case c == '"':
-		s, ok = d.str()
+		s, ok = d.strTemp()
 	case isNumberStart(c):
 		s, ok = d.number()
 	default:
@@ -742,14 +800,14 @@ func (d *decoder) flexInt() (int, bool) {
 // intLimit is 2^63 (or 2^31): float64 values in [-intLimit, intLimit) fit in an int.
 const intLimit = float64(1 << (strconv.IntSize - 1))
 
-func toInt(s string) int {
+func toInt(s []byte) int {
 	if n, ok := digits(s); ok {
 		return n
 	}
-	if n, err := strconv.Atoi(s); err == nil {
+	if n, err := strconv.Atoi(string(s)); err == nil {
 		return n
 	}
-	f, err := strconv.ParseFloat(s, 64)
+	f, err := strconv.ParseFloat(string(s), 64)
 	if err != nil || !(f >= -intLimit && f < intLimit) {
 		return 0
 	}
@@ -761,12 +819,12 @@ const maxDigits = 9 + 9*(strconv.IntSize/64)
 
 // digits reads s when it is a short run of decimal digits, as sizes and
 // times are, faster than strconv.Atoi.
-func digits(s string) (int, bool) {
+func digits(s []byte) (int, bool) {
 	if len(s) == 0 || len(s) > maxDigits {
 		return 0, false
 	}
 	n := 0
-	for _, c := range []byte(s) {
+	for _, c := range s {
 		if !isDigit(c) {
 			return 0, false
 		}
