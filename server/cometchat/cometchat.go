@@ -54,7 +54,7 @@ const triggerModeration = "moderation_api"
 // object, has no non-empty string trigger, or holds no message object.
 func DecodeWebhook(body []byte, env *rules.Env, withPayload bool) error {
 	resetEnv(env)
-	d := newDecoder(body, withPayload)
+	d := decoder{s: body, strs: arena{hint: arenaHint(body, withPayload, false)}}
 	if err := d.topObject(); err != nil {
 		return err
 	}
@@ -141,7 +141,7 @@ func DecodeWebhook(body []byte, env *rules.Env, withPayload bool) error {
 // an object, or none of its values is a message object.
 func DecodeModeration(body []byte, env *rules.Env, withPayload bool) error {
 	resetEnv(env)
-	d := newDecoder(body, withPayload)
+	d := decoder{s: body, strs: arena{hint: arenaHint(body, withPayload, true)}}
 	if err := d.topObject(); err != nil {
 		return err
 	}
@@ -255,24 +255,29 @@ func (d *decoder) topObject() error {
 	return nil
 }
 
-// newDecoder starts decoding body.
-func newDecoder(body []byte, withPayload bool) decoder {
-	// The strings kept are a fraction of the body, mostly the values: the
-	// keys, the white space and what nobody reads are the rest. A third
-	// holds the fixtures' messages; a long text grows the arena once.
-	// With the payload, every string of the body is kept.
-	hint := len(body)/3 + 16
-	if withPayload {
-		hint = len(body) + len(body)/2
+// arenaHint is the room to make for the strings of body, to hold them in
+// one allocation most of the time without making it much larger than
+// needed.
+func arenaHint(body []byte, withPayload, moderation bool) int {
+	switch {
+	case withPayload:
+		// Every string of the body is kept, some twice.
+		return len(body) + len(body)/2
+	case moderation:
+		// The context messages are kept whole, and their uids.
+		return len(body)/2 + 16
 	}
-	return decoder{s: body, strs: &arena{hint: hint}}
+	// Mostly the values are kept; the keys, the white space and what
+	// nobody reads are the rest. A third holds the fixtures' messages; a
+	// long text makes the arena grow once.
+	return len(body)/3 + 16
 }
 
 // payload decodes the whole body, already validated, as generic JSON.
 func (d *decoder) payload() map[string]any {
-	sub := decoder{s: d.s, strs: d.strs}
-	sub.ws()
-	m, _ := sub.object()
+	d.i, d.depth = 0, 0
+	d.ws()
+	m, _ := d.object()
 	return m
 }
 
@@ -350,9 +355,9 @@ func (d *decoder) holder(env *rules.Env, st *msgState, fallbackUID string) bool 
 		return false
 	}
 	if redo {
-		sub := decoder{s: d.s, i: start, depth: depth, strs: d.strs}
-		if _, ok := sub.message(env, st, false); !ok {
-			d.err = sub.err
+		// Read the object again; that ends where the first reading did.
+		d.i, d.depth = start, depth
+		if _, ok := d.message(env, st, false); !ok {
 			return false
 		}
 	}
@@ -856,12 +861,17 @@ func (d *decoder) finish(env *rules.Env, st *msgState, fallbackUID string) {
 	if len(m.Attachments) == 0 && ds.hasAttach {
 		m.Attachments = append(m.Attachments, ds.attachment)
 	}
+	// d is past the message: go back to the arrays, and return. (A
+	// decoder of its own for each would cost the arena an allocation:
+	// escape analysis does not tell the fields of a struct apart.)
+	i, depth := d.i, d.depth
 	for _, at := range [2][2]int{{ds.mentionedAt, ds.mentionedDepth}, {st.mentionedAt, st.mentionedDepth}} {
 		if at[0] >= 0 {
-			sub := decoder{s: d.s, i: at[0], depth: at[1], strs: d.strs}
-			sub.uids(&m.Mentions)
+			d.i, d.depth = at[0], at[1]
+			d.uids(&m.Mentions)
 		}
 	}
+	d.i, d.depth = i, depth
 	m.Mentions = dedupe(m.Mentions)
 	if m.Sender == "" {
 		m.Sender = fallbackUID

@@ -35,7 +35,7 @@ type decoder struct {
 	i     int
 	depth int
 	err   error
-	strs  *arena // shared with the decoders of parts of the same body
+	strs  arena // the strings kept
 }
 
 // arena is where the strings a body yields are copied to.
