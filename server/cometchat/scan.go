@@ -176,33 +176,49 @@ func (d *decoder) tooDeep() bool {
 func (d *decoder) member(n *int) ([]byte, bool) {
 	s := d.s
 	i := wsEnd(s, d.i)
-	if i >= len(s) {
+	switch {
+	case i < len(s) && s[i] == ',' && *n > 0: // the usual case first
+		// In an indented body a newline and spaces follow: skip them
+		// here, without wsEndSlow's call and loop.
+		if i++; i < len(s) && s[i] == '\n' {
+			for i++; i+8 <= len(s); i += 8 {
+				if x := load64(s, i) ^ (ones * ' '); x != 0 {
+					i += bits.TrailingZeros64(x) >> 3
+					break
+				}
+			}
+		}
+		i = wsEnd(s, i)
+	case i >= len(s):
 		d.i = i
 		return nil, d.fail("")
-	}
-	c := s[i]
-	if c == '}' {
+	case s[i] == '}':
 		d.i = i + 1
 		d.depth--
 		return nil, false
-	}
-	if *n > 0 {
-		if c != ',' {
-			d.i = i
-			return nil, d.fail("after object key:value pair")
-		}
-		if i = wsEnd(s, i+1); i < len(s) {
-			c = s[i]
-		}
+	case *n > 0:
+		d.i = i
+		return nil, d.fail("after object key:value pair")
 	}
 	*n++
-	if i >= len(s) || c != '"' {
+	if i >= len(s) || s[i] != '"' {
 		d.i = i
 		return nil, d.fail("looking for beginning of object key string")
 	}
+	// Keys are short and plain: look for the closing quote here, with
+	// plainEnd's loop, and leave anything else to stringEnd.
+	j := i + 1
+	for j+8 <= len(s) {
+		w := load64(s, j)
+		if m := stringStops(w) | w&highs; m != 0 {
+			j += bits.TrailingZeros64(m) >> 3
+			break
+		}
+		j += 8
+	}
 	var k []byte
-	if end := plainEnd(s, i+1); end < len(s) && s[end] == '"' {
-		k, i = s[i+1:end], end+1
+	if j < len(s) && s[j] == '"' {
+		k, i = s[i+1:j], j+1
 	} else {
 		end, plain, bad := stringEnd(s, i+1)
 		if bad != "" {
