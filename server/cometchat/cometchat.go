@@ -54,7 +54,7 @@ const triggerModeration = "moderation_api"
 // object, has no non-empty string trigger, or holds no message object.
 func DecodeWebhook(body []byte, env *rules.Env, withPayload bool) error {
 	resetEnv(env)
-	d := decoder{s: body, strs: arena{hint: arenaHint(body, withPayload, false)}}
+	d := decoder{s: body, strs: newArena(body, withPayload, false)}
 	if err := d.topObject(); err != nil {
 		return err
 	}
@@ -141,7 +141,7 @@ func DecodeWebhook(body []byte, env *rules.Env, withPayload bool) error {
 // an object, or none of its values is a message object.
 func DecodeModeration(body []byte, env *rules.Env, withPayload bool) error {
 	resetEnv(env)
-	d := decoder{s: body, strs: arena{hint: arenaHint(body, withPayload, true)}}
+	d := decoder{s: body, strs: newArena(body, withPayload, true)}
 	if err := d.topObject(); err != nil {
 		return err
 	}
@@ -195,12 +195,12 @@ func DecodeModeration(body []byte, env *rules.Env, withPayload bool) error {
 				}
 				switch c := d.peek(); {
 				case c == '"' || isNumberStart(c):
-					uid := d.keep(k)
+					uid := d.keepKey(k)
 					var text string
 					text, ok = d.flexString()
 					env.Context = append(env.Context, rules.ContextMessage{Sender: uid, Text: text})
 				case c == '{':
-					uid := d.keep(k)
+					uid := d.keepKey(k)
 					ok = d.holder(env, &st, uid)
 					env.Context = append(env.Context, rules.ContextMessage{Sender: uid, Text: env.Message.Text})
 					msgAt, found = len(env.Context)-1, true
@@ -255,22 +255,21 @@ func (d *decoder) topObject() error {
 	return nil
 }
 
-// arenaHint is the room to make for the strings of body, to hold them in
-// one allocation most of the time without making it much larger than
-// needed.
-func arenaHint(body []byte, withPayload, moderation bool) int {
+// newArena makes room for the strings of body, to hold them in one
+// allocation most of the time without making it much larger than needed.
+func newArena(body []byte, withPayload, moderation bool) arena {
 	switch {
 	case withPayload:
-		// Every string of the body is kept, some twice.
-		return len(body) + len(body)/2
+		// Every string of the body is kept: copy it whole.
+		return arena{mirror: string(body)}
 	case moderation:
 		// The context messages are kept whole, and their uids.
-		return len(body)/2 + 16
+		return arena{hint: len(body)/2 + 16}
 	}
 	// Mostly the values are kept; the keys, the white space and what
 	// nobody reads are the rest. A third holds the fixtures' messages; a
 	// long text makes the arena grow once.
-	return len(body)/3 + 16
+	return arena{hint: len(body)/3 + 16}
 }
 
 // payload decodes the whole body, already validated, as generic JSON.
@@ -797,7 +796,7 @@ func (d *decoder) mentions(m *rules.Message) bool {
 				return d.err == nil
 			}
 			if len(k) > 0 {
-				m.Mentions = append(m.Mentions, d.keep(k))
+				m.Mentions = append(m.Mentions, d.keepKey(k))
 			}
 			if !d.skip() {
 				return false

@@ -20,7 +20,8 @@ const maxDepth = 10000
 // decisions), so no string may share its memory. Rather than copy the whole
 // body, which cost a third of the decoding, the decoder copies only the
 // strings it keeps, one after the other into a strings.Builder (arena): a
-// message costs one allocation of a fraction of the body's size.
+// message costs one allocation of a fraction of the body's size. (With the
+// payload, which keeps every string, the body is copied whole after all.)
 //
 // Every method that reads a value leaves d.i just past it and returns false
 // on a syntax error, which it records in d.err; a method that returns false
@@ -36,30 +37,47 @@ type decoder struct {
 	depth int
 	err   error
 	strs  arena // the strings kept
+	// keyAt is the offset of the key member returned last, or -1 when it
+	// had escapes; then keyEsc is the key.
+	keyAt  int
+	keyEsc string
 }
 
 // arena is where the strings a body yields are copied to.
 type arena struct {
 	b    strings.Builder
 	hint int // the room to make at the first string
+	// mirror is a copy of the whole body, made instead when every string
+	// of it is kept (for the payload): the strings are then its parts.
+	mirror string
 }
 
-// keep returns a copy of p, a part of the body. The Builder only ever
-// appends, so the strings it returned stay as they were; should it outgrow
-// its buffer, the earlier strings keep the old one.
-func (a *arena) keep(p []byte) string {
-	if len(p) == 0 {
+// keep returns a copy of d.s[i:j].
+func (d *decoder) keep(i, j int) string {
+	a := &d.strs
+	if i == j {
 		return ""
 	}
-	if a.b.Cap() == 0 {
-		a.b.Grow(max(a.hint, len(p)))
+	if a.mirror != "" {
+		return a.mirror[i:j]
 	}
+	if a.b.Cap() == 0 {
+		a.b.Grow(max(a.hint, j-i))
+	}
+	// The Builder only ever appends, so the strings it returned stay as
+	// they were; should it outgrow its buffer, they keep the old one.
 	n := a.b.Len()
-	a.b.Write(p)
+	a.b.Write(d.s[i:j])
 	return a.b.String()[n:]
 }
 
-func (d *decoder) keep(p []byte) string { return d.strs.keep(p) }
+// keepKey returns a copy of k, the key member returned last.
+func (d *decoder) keepKey(k []byte) string {
+	if d.keyAt < 0 {
+		return d.keyEsc
+	}
+	return d.keep(d.keyAt, d.keyAt+len(k))
+}
 
 func (d *decoder) peek() byte {
 	if d.i < len(d.s) {
@@ -217,6 +235,7 @@ func (d *decoder) member(n *int) ([]byte, bool) {
 		j += 8
 	}
 	var k []byte
+	d.keyAt = i + 1
 	if j < len(s) && s[j] == '"' {
 		k, i = s[i+1:j], j+1
 	} else {
@@ -227,7 +246,8 @@ func (d *decoder) member(n *int) ([]byte, bool) {
 		}
 		k, i = s[i+1:end-1], end
 		if !plain {
-			k = []byte(unquote(k))
+			d.keyAt, d.keyEsc = -1, unquote(k)
+			k = []byte(d.keyEsc)
 		}
 	}
 	i = wsEnd(s, i)
@@ -373,22 +393,21 @@ func stringEnd(s []byte, i int) (end int, plain bool, bad string) {
 
 // str reads the string literal at d.i.
 func (d *decoder) str() (string, bool) {
-	if end := plainEnd(d.s, d.i+1); end < len(d.s) && d.s[end] == '"' {
-		raw := d.s[d.i+1 : end]
+	if start, end := d.i+1, plainEnd(d.s, d.i+1); end < len(d.s) && d.s[end] == '"' {
 		d.i = end + 1
-		return d.keep(raw), true
+		return d.keep(start, end), true
 	}
 	end, plain, bad := stringEnd(d.s, d.i+1)
 	if bad != "" {
 		d.i = end
 		return "", d.fail(bad)
 	}
-	raw := d.s[d.i+1 : end-1]
+	start := d.i + 1
 	d.i = end
 	if !plain {
-		return unquote(raw), true
+		return unquote(d.s[start : end-1]), true
 	}
-	return d.keep(raw), true
+	return d.keep(start, end-1), true
 }
 
 // strTemp reads the string literal at d.i for a moment: the result may be a
@@ -765,7 +784,7 @@ func (d *decoder) object() (map[string]any, bool) {
 			return m, d.err == nil
 		}
 		// Keep the key before the value moves d on; k is only valid now.
-		key := d.keep(k)
+		key := d.keepKey(k)
 		v, ok := d.value()
 		if !ok {
 			return nil, false
@@ -790,8 +809,9 @@ func (d *decoder) flexString() (string, bool) {
 	case c == '"':
 		return d.str()
 	case isNumberStart(c):
-		lit, ok := d.number()
-		return d.keep(lit), ok
+		start := d.i
+		_, ok := d.number()
+		return d.keep(start, d.i), ok
 	}
 	return "", d.skip()
 }
