@@ -54,7 +54,7 @@ const triggerModeration = "moderation_api"
 // object, has no non-empty string trigger, or holds no message object.
 func DecodeWebhook(body []byte, env *rules.Env, withPayload bool) error {
 	resetEnv(env)
-	d := decoder{s: string(body)}
+	d := decoder{s: body, strs: newArena(body, withPayload, false)}
 	if err := d.topObject(); err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func DecodeWebhook(body []byte, env *rules.Env, withPayload bool) error {
 		if !ok {
 			break
 		}
-		switch k {
+		switch string(k) {
 		case "trigger":
 			trigSet, trigStr = true, d.peek() == '"'
 			if trigStr {
@@ -115,7 +115,7 @@ func DecodeWebhook(body []byte, env *rules.Env, withPayload bool) error {
 	}
 	env.Trigger = trigger
 	if withPayload {
-		env.Payload = payload(d.s)
+		env.Payload = d.payload()
 	}
 	return nil
 }
@@ -141,7 +141,7 @@ func DecodeWebhook(body []byte, env *rules.Env, withPayload bool) error {
 // an object, or none of its values is a message object.
 func DecodeModeration(body []byte, env *rules.Env, withPayload bool) error {
 	resetEnv(env)
-	d := decoder{s: string(body)}
+	d := decoder{s: body, strs: newArena(body, withPayload, true)}
 	if err := d.topObject(); err != nil {
 		return err
 	}
@@ -159,7 +159,7 @@ func DecodeModeration(body []byte, env *rules.Env, withPayload bool) error {
 		if !ok {
 			break
 		}
-		if k != "contextMessages" {
+		if string(k) != "contextMessages" {
 			if !d.skip() {
 				return d.err
 			}
@@ -189,16 +189,18 @@ func DecodeModeration(body []byte, env *rules.Env, withPayload bool) error {
 			d.open()
 			var nk int
 			for {
-				uid, ok := d.member(&nk)
+				k, ok := d.member(&nk)
 				if !ok {
 					break
 				}
 				switch c := d.peek(); {
 				case c == '"' || isNumberStart(c):
+					uid := d.keepKey(k)
 					var text string
 					text, ok = d.flexString()
 					env.Context = append(env.Context, rules.ContextMessage{Sender: uid, Text: text})
 				case c == '{':
+					uid := d.keepKey(k)
 					ok = d.holder(env, &st, uid)
 					env.Context = append(env.Context, rules.ContextMessage{Sender: uid, Text: env.Message.Text})
 					msgAt, found = len(env.Context)-1, true
@@ -233,7 +235,7 @@ func DecodeModeration(body []byte, env *rules.Env, withPayload bool) error {
 	env.Context = slices.Delete(env.Context, msgAt, msgAt+1)
 	env.Trigger = triggerModeration
 	if withPayload {
-		env.Payload = payload(d.s)
+		env.Payload = d.payload()
 	}
 	return nil
 }
@@ -253,8 +255,26 @@ func (d *decoder) topObject() error {
 	return nil
 }
 
-func payload(s string) map[string]any {
-	d := decoder{s: s}
+// newArena makes room for the strings of body, to hold them in one
+// allocation most of the time without making it much larger than needed.
+func newArena(body []byte, withPayload, moderation bool) arena {
+	switch {
+	case withPayload:
+		// Every string of the body is kept: copy it whole.
+		return arena{mirror: string(body)}
+	case moderation:
+		// The context messages are kept whole, and their uids.
+		return arena{hint: len(body)/2 + 16}
+	}
+	// Mostly the values are kept; the keys, the white space and what
+	// nobody reads are the rest. A third holds the fixtures' messages; a
+	// long text makes the arena grow once.
+	return arena{hint: len(body)/3 + 16}
+}
+
+// payload decodes the whole body, already validated, as generic JSON.
+func (d *decoder) payload() map[string]any {
+	d.i, d.depth = 0, 0
 	d.ws()
 	m, _ := d.object()
 	return m
@@ -318,9 +338,9 @@ func (d *decoder) holder(env *rules.Env, st *msgState, fallbackUID string) bool 
 		return false
 	}
 	if redo {
-		sub := decoder{s: d.s, i: start, depth: depth}
-		if _, ok := sub.message(env, st, false); !ok {
-			d.err = sub.err
+		// Read the object again; that ends where the first reading did.
+		d.i, d.depth = start, depth
+		if _, ok := d.message(env, st, false); !ok {
 			return false
 		}
 	}
@@ -344,13 +364,13 @@ func (d *decoder) message(env *rules.Env, st *msgState, holder bool) (redo, ok b
 		if !ok {
 			return redo, d.err == nil
 		}
-		if wrapped && k != "message" {
+		if wrapped && string(k) != "message" {
 			if !d.skip() {
 				return false, false
 			}
 			continue
 		}
-		switch k {
+		switch string(k) {
 		case "id":
 			m.ID, ok = d.flexString()
 		case "muid":
@@ -421,6 +441,10 @@ func (d *decoder) arrayAt() (int, int) {
 	return -1, 0
 }
 
+// The readers of objects below loop over member directly rather than take a
+// callback per member: a closure called for each member cost more than the
+// switch on its key.
+
 // data decodes the message's data member.
 func (d *decoder) data(env *rules.Env, ds *dataState) bool {
 	m := &env.Message
@@ -431,8 +455,17 @@ func (d *decoder) data(env *rules.Env, ds *dataState) bool {
 	if d.peek() != '{' {
 		return d.skip()
 	}
-	return d.members(func(k string) (ok bool) {
-		switch k {
+	if !d.open() {
+		return false
+	}
+	var n int
+	for {
+		k, more := d.member(&n)
+		if !more {
+			return d.err == nil
+		}
+		var ok bool
+		switch string(k) {
 		case "text":
 			m.Text, ok = d.flexString()
 		case "attachments":
@@ -462,8 +495,10 @@ func (d *decoder) data(env *rules.Env, ds *dataState) bool {
 		default:
 			ok = d.skip()
 		}
-		return ok
-	})
+		if !ok {
+			return false
+		}
+	}
 }
 
 func (d *decoder) entities(env *rules.Env, ds *dataState) bool {
@@ -473,8 +508,17 @@ func (d *decoder) entities(env *rules.Env, ds *dataState) bool {
 	if d.peek() != '{' {
 		return d.skip()
 	}
-	return d.members(func(k string) (ok bool) {
-		switch k {
+	if !d.open() {
+		return false
+	}
+	var n int
+	for {
+		k, more := d.member(&n)
+		if !more {
+			return d.err == nil
+		}
+		var ok bool
+		switch string(k) {
 		case "sender":
 			env.Sender, ds.hasSenderEnt = rules.User{}, false
 			ok = d.entityHolder(&env.Sender, nil, &ds.hasSenderEnt, nil)
@@ -486,45 +530,58 @@ func (d *decoder) entities(env *rules.Env, ds *dataState) bool {
 		default:
 			ok = d.skip()
 		}
-		return ok
-	})
+		if !ok {
+			return false
+		}
+	}
 }
 
 // onEntity reads the text of data.entities.on.entity, the message an
 // action message is about: for an edit, the message as edited.
 func (d *decoder) onEntity(ds *dataState) bool {
 	ds.onText, ds.hasOnText = "", false
-	if d.peek() != '{' {
-		return d.skip()
-	}
 	// As encoding/json does, the last of repeated keys wins: each entity
 	// and data member starts afresh.
-	return d.members(func(k string) bool {
-		if k != "entity" {
-			return d.skip()
-		}
+	return d.within("entity", func() bool {
 		ds.onText, ds.hasOnText = "", false
-		if d.peek() != '{' {
-			return d.skip()
-		}
-		return d.members(func(k string) bool {
-			if k != "data" {
-				return d.skip()
-			}
+		return d.within("data", func() bool {
 			ds.onText, ds.hasOnText = "", false
-			if d.peek() != '{' {
-				return d.skip()
-			}
-			return d.members(func(k string) (ok bool) {
-				if k != "text" {
-					return d.skip()
-				}
+			return d.within("text", func() (ok bool) {
 				ds.onText, ok = d.flexString()
 				ds.hasOnText = ok
 				return ok
 			})
 		})
 	})
+}
+
+// within reads the value at d.i, calling read at the value of each member
+// key when it is an object, and skipping anything else. Only onEntity uses
+// it, for the rare action messages, so the callback costs nothing that
+// matters.
+func (d *decoder) within(key string, read func() bool) bool {
+	if d.peek() != '{' {
+		return d.skip()
+	}
+	if !d.open() {
+		return false
+	}
+	var n int
+	for {
+		k, more := d.member(&n)
+		if !more {
+			return d.err == nil
+		}
+		var ok bool
+		if string(k) == key {
+			ok = read()
+		} else {
+			ok = d.skip()
+		}
+		if !ok {
+			return false
+		}
+	}
 }
 
 // entityHolder reads {"entity": {…}, "entityType": "…"}. The entity (the
@@ -535,9 +592,18 @@ func (d *decoder) entityHolder(u *rules.User, e *entity, has *bool, entityType *
 	if d.peek() != '{' {
 		return d.skip()
 	}
-	return d.members(func(k string) (ok bool) {
+	if !d.open() {
+		return false
+	}
+	var n int
+	for {
+		k, more := d.member(&n)
+		if !more {
+			return d.err == nil
+		}
+		var ok bool
 		switch {
-		case k == "entity":
+		case string(k) == "entity":
 			*has = d.peek() == '{'
 			switch {
 			case !*has:
@@ -552,27 +618,12 @@ func (d *decoder) entityHolder(u *rules.User, e *entity, has *bool, entityType *
 			default:
 				ok = d.entity(e)
 			}
-		case k == "entityType" && entityType != nil:
+		case string(k) == "entityType" && entityType != nil:
 			*entityType, ok = d.flexString()
 		default:
 			ok = d.skip()
 		}
-		return ok
-	})
-}
-
-// members walks the object at d.i: for each member it calls field with the
-// key and d at the value, which field must read or skip. It reports whether
-// the whole object was read; it stops at the first field that fails.
-func (d *decoder) members(field func(key string) bool) bool {
-	d.open()
-	var n int
-	for {
-		k, ok := d.member(&n)
 		if !ok {
-			return d.err == nil
-		}
-		if !field(k) {
 			return false
 		}
 	}
@@ -590,8 +641,17 @@ func (d *decoder) user(u *rules.User) bool {
 // entity decodes the user or group object at d.i into e.
 func (d *decoder) entity(e *entity) bool {
 	*e = entity{}
-	return d.members(func(k string) (ok bool) {
-		switch k {
+	if !d.open() {
+		return false
+	}
+	var n int
+	for {
+		k, more := d.member(&n)
+		if !more {
+			return d.err == nil
+		}
+		var ok bool
+		switch string(k) {
 		case "uid":
 			e.uid, ok = d.flexString()
 		case "guid":
@@ -615,8 +675,10 @@ func (d *decoder) entity(e *entity) bool {
 		default:
 			ok = d.skip()
 		}
-		return ok
-	})
+		if !ok {
+			return false
+		}
+	}
 }
 
 func (d *decoder) attachments(m *rules.Message) bool {
@@ -651,8 +713,17 @@ func (d *decoder) attachments(m *rules.Message) bool {
 // attachment decodes the attachment object at d.i into a.
 func (d *decoder) attachment(a *rules.Attachment) bool {
 	*a = rules.Attachment{}
-	return d.members(func(k string) (ok bool) {
-		switch k {
+	if !d.open() {
+		return false
+	}
+	var n int
+	for {
+		k, more := d.member(&n)
+		if !more {
+			return d.err == nil
+		}
+		var ok bool
+		switch string(k) {
 		case "url":
 			a.URL, ok = d.flexString()
 		case "name":
@@ -666,8 +737,10 @@ func (d *decoder) attachment(a *rules.Attachment) bool {
 		default:
 			ok = d.skip()
 		}
-		return ok
-	})
+		if !ok {
+			return false
+		}
+	}
 }
 
 func (d *decoder) tags(m *rules.Message) bool {
@@ -706,8 +779,8 @@ func (d *decoder) mentions(m *rules.Message) bool {
 			if !ok {
 				return d.err == nil
 			}
-			if k != "" {
-				m.Mentions = append(m.Mentions, k)
+			if len(k) > 0 {
+				m.Mentions = append(m.Mentions, d.keepKey(k))
 			}
 			if !d.skip() {
 				return false
@@ -734,12 +807,12 @@ func (d *decoder) uids(dst *[]string) bool {
 			d.open()
 			var nk int
 			for {
-				var k string
+				var k []byte
 				if k, ok = d.member(&nk); !ok {
 					ok = d.err == nil
 					break
 				}
-				if k == "uid" {
+				if string(k) == "uid" {
 					uid, ok = d.flexString()
 				} else {
 					ok = d.skip()
@@ -771,12 +844,17 @@ func (d *decoder) finish(env *rules.Env, st *msgState, fallbackUID string) {
 	if len(m.Attachments) == 0 && ds.hasAttach {
 		m.Attachments = append(m.Attachments, ds.attachment)
 	}
+	// d is past the message: go back to the arrays, and return. (A
+	// decoder of its own for each would cost the arena an allocation:
+	// escape analysis does not tell the fields of a struct apart.)
+	i, depth := d.i, d.depth
 	for _, at := range [2][2]int{{ds.mentionedAt, ds.mentionedDepth}, {st.mentionedAt, st.mentionedDepth}} {
 		if at[0] >= 0 {
-			sub := decoder{s: d.s, i: at[0], depth: at[1]}
-			sub.uids(&m.Mentions)
+			d.i, d.depth = at[0], at[1]
+			d.uids(&m.Mentions)
 		}
 	}
+	d.i, d.depth = i, depth
 	m.Mentions = dedupe(m.Mentions)
 	if m.Sender == "" {
 		m.Sender = fallbackUID

@@ -63,9 +63,16 @@ func checkAgainstReference(t *testing.T, body []byte, decode func([]byte, *rules
 			Sender:  rules.User{UID: "old"}, Receiver: rules.Receiver{UID: "old", MembersCount: 3}, Context: []rules.ContextMessage{{Sender: "old"}},
 		}
 		for _, env := range []*rules.Env{&fresh, &used} {
-			err := decode(body, env, withPayload)
-			if string(body) != orig {
+			// The server reuses the body's buffer after the request, while
+			// the decoded strings may live on: scribble over the buffer
+			// before looking at them.
+			buf := []byte(orig)
+			err := decode(buf, env, withPayload)
+			if string(buf) != orig {
 				t.Fatalf("%q: the decoder changed the body", orig)
+			}
+			for i := range buf {
+				buf[i] = '#'
 			}
 			switch {
 			case err == nil && (want.syntax || want.errMsg != ""):

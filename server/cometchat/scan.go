@@ -1,6 +1,8 @@
 package cometchat
 
 import (
+	"bytes"
+	"math/bits"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -11,18 +13,70 @@ import (
 // exactly the bodies encoding/json accepts.
 const maxDepth = 10000
 
-// decoder is a single-pass JSON reader over a copy of the body. Decoded
-// strings without escapes are substrings of that copy, so a whole message
-// costs one allocation for its strings.
+// decoder is a single-pass JSON reader over the body.
+//
+// The body is the caller's buffer, reused once the request is answered,
+// while the strings decoded from it may live on (the console keeps recent
+// decisions), so no string may share its memory. Rather than copy the whole
+// body, which cost a third of the decoding, the decoder copies only the
+// strings it keeps, one after the other into a strings.Builder (arena): a
+// message costs one allocation of a fraction of the body's size. (With the
+// payload, which keeps every string, the body is copied whole after all.)
 //
 // Every method that reads a value leaves d.i just past it and returns false
 // on a syntax error, which it records in d.err; a method that returns false
 // with d.err nil has reached the end of an object or array.
+//
+// The scanning itself is done by plain functions of (s, i) that return the
+// index they stopped at (wsEnd, stringEnd, numberEnd, skipValue): they run
+// on locals, so the loops do not store d.i at every byte, and they build no
+// error. The methods turn a failed scan into the positioned error.
 type decoder struct {
-	s     string
+	s     []byte // the body: never kept, never written
 	i     int
 	depth int
 	err   error
+	strs  arena // the strings kept
+	// keyAt is the offset of the key member returned last, or -1 when it
+	// had escapes; then keyEsc is the key.
+	keyAt  int
+	keyEsc string
+}
+
+// arena is where the strings a body yields are copied to.
+type arena struct {
+	b    strings.Builder
+	hint int // the room to make at the first string
+	// mirror is a copy of the whole body, made instead when every string
+	// of it is kept (for the payload): the strings are then its parts.
+	mirror string
+}
+
+// keep returns a copy of d.s[i:j].
+func (d *decoder) keep(i, j int) string {
+	a := &d.strs
+	if i == j {
+		return ""
+	}
+	if a.mirror != "" {
+		return a.mirror[i:j]
+	}
+	if a.b.Cap() == 0 {
+		a.b.Grow(max(a.hint, j-i))
+	}
+	// The Builder only ever appends, so the strings it returned stay as
+	// they were; should it outgrow its buffer, they keep the old one.
+	n := a.b.Len()
+	a.b.Write(d.s[i:j])
+	return a.b.String()[n:]
+}
+
+// keepKey returns a copy of k, the key member returned last.
+func (d *decoder) keepKey(k []byte) string {
+	if d.keyAt < 0 {
+		return d.keyEsc
+	}
+	return d.keep(d.keyAt, d.keyAt+len(k))
 }
 
 func (d *decoder) peek() byte {
@@ -32,14 +86,47 @@ func (d *decoder) peek() byte {
 	return 0
 }
 
-func (d *decoder) ws() {
-	// On locals: the loop would otherwise store d.i at every byte, and
-	// an indented body is a third whitespace.
-	s, i := d.s, d.i
+func (d *decoder) ws() { d.i = wsEnd(d.s, d.i) }
+
+// wsEnd returns the index of the first byte at or after i that is not white
+// space. Small enough to inline, it settles the common case of a token
+// that follows at once without a call.
+func wsEnd(s []byte, i int) int {
+	if i < len(s) && s[i] > ' ' {
+		return i
+	}
+	return wsEndSlow(s, i)
+}
+
+// Word-at-a-time scanning: eight bytes of the body read as one
+// little-endian uint64, so that byte k of the body is byte k of the word
+// and the lowest flagged byte of a word is the first one in the body.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// load64 reads s[i:i+8]; the compiler makes it a single load.
+func load64(s []byte, i int) uint64 {
+	b := s[i : i+8]
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+}
+
+// wsEndSlow skips white space, and runs of spaces eight at a time: in an
+// indented body the white space is mostly the spaces after a newline.
+func wsEndSlow(s []byte, i int) int {
 	for i < len(s) && isSpace[s[i]] {
 		i++
+		for i+8 <= len(s) {
+			if x := load64(s, i) ^ (ones * ' '); x != 0 {
+				i += bits.TrailingZeros64(x) >> 3
+				break
+			}
+			i += 8
+		}
 	}
-	d.i = i
+	return i
 }
 
 var isSpace = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
@@ -83,90 +170,129 @@ func (d *decoder) end() bool {
 // open consumes the '{' or '[' at d.i.
 func (d *decoder) open() bool {
 	if d.depth >= maxDepth {
-		if d.err == nil {
-			d.err = &DecodeError{Msg: "body is not valid JSON: nesting deeper than " + strconv.Itoa(maxDepth) + " levels at offset " + strconv.Itoa(d.i)}
-		}
-		return false
+		return d.tooDeep()
 	}
 	d.depth++
 	d.i++
 	return true
 }
 
+// tooDeep is open's failure, apart so that open inlines.
+func (d *decoder) tooDeep() bool {
+	if d.err == nil {
+		d.err = &DecodeError{Msg: "body is not valid JSON: nesting deeper than " + strconv.Itoa(maxDepth) + " levels at offset " + strconv.Itoa(d.i)}
+	}
+	return false
+}
+
 // member moves to the next member of the object being read and returns its
 // key, leaving d.i at the member's value. n counts the members seen so far.
 // It returns false past the closing brace and on a syntax error.
-func (d *decoder) member(n *int) (string, bool) {
-	d.ws()
-	if d.i >= len(d.s) {
-		return "", d.fail("")
-	}
-	c := d.s[d.i]
-	if c == '}' {
-		d.i++
-		d.depth--
-		return "", false
-	}
-	if *n > 0 {
-		if c != ',' {
-			return "", d.fail("after object key:value pair")
+//
+// The key is most often a part of the body, to compare (switch string(k)
+// does not copy) or to keep with d.keep, never to hold on to.
+func (d *decoder) member(n *int) ([]byte, bool) {
+	s := d.s
+	i := wsEnd(s, d.i)
+	switch {
+	case i < len(s) && s[i] == ',' && *n > 0: // the usual case first
+		// In an indented body a newline and spaces follow: skip them
+		// here, without wsEndSlow's call and loop.
+		if i++; i < len(s) && s[i] == '\n' {
+			for i++; i+8 <= len(s); i += 8 {
+				if x := load64(s, i) ^ (ones * ' '); x != 0 {
+					i += bits.TrailingZeros64(x) >> 3
+					break
+				}
+			}
 		}
-		d.i++
-		d.ws()
-		c = d.peek()
+		i = wsEnd(s, i)
+	case i >= len(s):
+		d.i = i
+		return nil, d.fail("")
+	case s[i] == '}':
+		d.i = i + 1
+		d.depth--
+		return nil, false
+	case *n > 0:
+		d.i = i
+		return nil, d.fail("after object key:value pair")
 	}
 	*n++
-	if c != '"' {
-		return "", d.fail("looking for beginning of object key string")
+	if i >= len(s) || s[i] != '"' {
+		d.i = i
+		return nil, d.fail("looking for beginning of object key string")
 	}
-	k, ok := d.str()
-	if !ok {
-		return "", false
+	// Keys are short and plain: look for the closing quote here, with
+	// plainEnd's loop, and leave anything else to stringEnd.
+	j := i + 1
+	for j+8 <= len(s) {
+		w := load64(s, j)
+		if m := stringStops(w) | w&highs; m != 0 {
+			j += bits.TrailingZeros64(m) >> 3
+			break
+		}
+		j += 8
 	}
-	d.ws()
-	if d.i >= len(d.s) {
-		return "", d.fail("")
+	var k []byte
+	d.keyAt = i + 1
+	if j < len(s) && s[j] == '"' {
+		k, i = s[i+1:j], j+1
+	} else {
+		end, plain, bad := stringEnd(s, i+1)
+		if bad != "" {
+			d.i = end
+			return nil, d.fail(bad)
+		}
+		k, i = s[i+1:end-1], end
+		if !plain {
+			d.keyAt, d.keyEsc = -1, unquote(k)
+			k = []byte(d.keyEsc)
+		}
 	}
-	if d.s[d.i] != ':' {
-		return "", d.fail("after object key")
+	i = wsEnd(s, i)
+	if i >= len(s) || s[i] != ':' {
+		d.i = i
+		return nil, d.fail("after object key")
 	}
-	d.i++
-	d.ws()
+	// An indented body has one space after the colon: no call for that.
+	if i += 2; i < len(s) && s[i-1] == ' ' && s[i] > ' ' {
+		d.i = i
+	} else {
+		d.i = wsEnd(s, i-1)
+	}
 	return k, true
 }
 
 // elem moves to the next element of the array being read. It returns false
 // past the closing bracket and on a syntax error.
 func (d *decoder) elem(n *int) bool {
-	d.ws()
-	if d.i >= len(d.s) {
+	s := d.s
+	i := wsEnd(s, d.i)
+	if i >= len(s) {
+		d.i = i
 		return d.fail("")
 	}
-	c := d.s[d.i]
-	if c == ']' && *n == 0 {
-		d.i++
+	switch c := s[i]; {
+	case c == ']':
+		d.i = i + 1
 		d.depth--
 		return false
+	case *n == 0:
+	case c != ',':
+		d.i = i
+		return d.fail("after array element")
+	default:
+		i = wsEnd(s, i+1)
 	}
-	if *n > 0 {
-		if c == ']' {
-			d.i++
-			d.depth--
-			return false
-		}
-		if c != ',' {
-			return d.fail("after array element")
-		}
-		d.i++
-		d.ws()
-	}
+	d.i = i
 	*n++
 	return true
 }
 
-// plainByte marks the bytes a string literal may hold as they are.
-var plainByte = func() (t [256]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
+// inString marks the bytes a string literal may hold as they are.
+var inString = func() (t [256]bool) {
+	for c := 0x20; c < 0x100; c++ {
 		t[c] = c != '"' && c != '\\'
 	}
 	return t
@@ -178,32 +304,72 @@ func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
-// scanString validates the string literal at d.i and moves past it. It
-// returns the text between the quotes and whether that text is the value as
-// it stands (no escapes, only ASCII).
-func (d *decoder) scanString() (raw string, plain, ok bool) {
-	s := d.s
-	start := d.i + 1
-	i := start
-	plain = true
+// stringStops flags, in the high bit of each byte, the bytes of w that end a
+// run of bytes a string holds as they are: '"', '\\' and control
+// characters. Each term is the classic test for a byte below n,
+// (x - n·ones) &^ x & highs, with '"' and '\\' as zero bytes of w^'"' and
+// w^'\\' (whose high bits are those of w). A borrow only carries upwards from
+// a flagged byte, so the lowest flag is exact; bytes above it may be flagged
+// wrongly, which does not matter. Bytes from 0x80 up are never flagged.
+func stringStops(w uint64) uint64 {
+	return ((w - ones*0x20) | ((w ^ (ones * '"')) - ones) | ((w ^ (ones * '\\')) - ones)) &^ w & highs
+}
+
+// plainEnd returns the index of the first byte at or after i that ends a
+// run of plain string bytes (printable ASCII but '"' and '\\'), or where
+// fewer than eight bytes are left. Most strings in a message are plain, and
+// when s[plainEnd(s, i)] is the closing quote, the string is read without
+// stringEnd's bookkeeping.
+func plainEnd(s []byte, i int) int {
+	for i+8 <= len(s) {
+		w := load64(s, i)
+		if m := stringStops(w) | w&highs; m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+		i += 8
+	}
+	return i
+}
+
+// stringEnd scans the contents of the string literal that start at s[i],
+// just past the opening quote. It returns the index just past the closing
+// quote, and whether the contents are the value as they stand (ASCII
+// without escapes). On a syntax error, bad says what is wrong at index end,
+// or the input ended there.
+func stringEnd(s []byte, i int) (end int, plain bool, bad string) {
+	var high uint64 // the bytes passed, or-ed: a high bit means not ASCII
+	escaped := false
 	for {
-		for i < len(s) && plainByte[s[i]] {
+		for i+8 <= len(s) {
+			w := load64(s, i)
+			if m := stringStops(w); m != 0 {
+				n := bits.TrailingZeros64(m) >> 3
+				high |= w & (1<<(8*n) - 1)
+				i += n
+				if s[i] == '"' { // the common end: no escape in the last word
+					return i + 1, !escaped && high&highs == 0, ""
+				}
+				break
+			}
+			high |= w
+			i += 8
+		}
+		// Fewer than eight bytes are left, or s[i] ends the run.
+		for i < len(s) && inString[s[i]] {
+			high |= uint64(s[i])
 			i++
 		}
 		if i >= len(s) {
-			d.i = i
-			return "", false, d.fail("")
+			return i, false, "in string literal"
 		}
-		switch c := s[i]; {
-		case c == '"':
-			d.i = i + 1
-			return s[start:i], plain, true
-		case c == '\\':
-			plain = false
+		switch s[i] {
+		case '"':
+			return i + 1, !escaped && high&highs == 0, ""
+		case '\\':
+			escaped = true
 			i++
 			if i >= len(s) {
-				d.i = i
-				return "", false, d.fail("")
+				return i, false, "in string escape code"
 			}
 			switch s[i] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
@@ -212,41 +378,68 @@ func (d *decoder) scanString() (raw string, plain, ok bool) {
 				i++
 				for range 4 {
 					if i >= len(s) || !isHex(s[i]) {
-						d.i = i
-						return "", false, d.fail(`in \u hexadecimal character escape`)
+						return i, false, `in \u hexadecimal character escape`
 					}
 					i++
 				}
 			default:
-				d.i = i
-				return "", false, d.fail("in string escape code")
+				return i, false, "in string escape code"
 			}
-		case c < 0x20:
-			d.i = i
-			return "", false, d.fail("in string literal")
-		default: // not ASCII
-			plain = false
-			i++
+		default: // a control character
+			return i, false, "in string literal"
 		}
 	}
 }
 
 // str reads the string literal at d.i.
 func (d *decoder) str() (string, bool) {
-	raw, plain, ok := d.scanString()
-	if !ok || plain {
-		return raw, ok
+	if start, end := d.i+1, plainEnd(d.s, d.i+1); end < len(d.s) && d.s[end] == '"' {
+		d.i = end + 1
+		return d.keep(start, end), true
 	}
-	return unquote(raw), true
+	end, plain, bad := stringEnd(d.s, d.i+1)
+	if bad != "" {
+		d.i = end
+		return "", d.fail(bad)
+	}
+	start := d.i + 1
+	d.i = end
+	if !plain {
+		return unquote(d.s[start : end-1]), true
+	}
+	return d.keep(start, end-1), true
+}
+
+// strTemp reads the string literal at d.i for a moment: the result may be a
+// part of the body, not to be kept.
+func (d *decoder) strTemp() ([]byte, bool) {
+	end, plain, bad := stringEnd(d.s, d.i+1)
+	if bad != "" {
+		d.i = end
+		return nil, d.fail(bad)
+	}
+	raw := d.s[d.i+1 : end-1]
+	d.i = end
+	if !plain {
+		return []byte(unquote(raw)), true
+	}
+	return raw, true
+}
+
+// scanStr validates the string literal at d.i and moves past it.
+func (d *decoder) scanStr() bool {
+	end, _, bad := stringEnd(d.s, d.i+1)
+	d.i = end
+	if bad != "" {
+		return d.fail(bad)
+	}
+	return true
 }
 
 // unquote decodes the escapes of a validated string literal's contents and
 // replaces invalid UTF-8 and unpaired surrogates with U+FFFD, as
-// encoding/json does.
-func unquote(raw string) string {
-	if strings.IndexByte(raw, '\\') < 0 && utf8.ValidString(raw) {
-		return raw
-	}
+// encoding/json does. The result is a new string.
+func unquote(raw []byte) string {
 	var b strings.Builder
 	b.Grow(len(raw) + 8)
 	for i := 0; i < len(raw); {
@@ -289,11 +482,11 @@ func unquote(raw string) string {
 			b.WriteByte(c)
 			i++
 		default:
-			r, size := utf8.DecodeRuneInString(raw[i:])
+			r, size := utf8.DecodeRune(raw[i:])
 			if r == utf8.RuneError && size == 1 {
 				b.WriteRune(utf8.RuneError)
 			} else {
-				b.WriteString(raw[i : i+size])
+				b.Write(raw[i : i+size])
 			}
 			i += size
 		}
@@ -302,9 +495,9 @@ func unquote(raw string) string {
 }
 
 // hex4 decodes four validated hexadecimal digits.
-func hex4(s string) rune {
+func hex4(s []byte) rune {
 	var r rune
-	for _, c := range []byte(s[:4]) {
+	for _, c := range s[:4] {
 		switch {
 		case c <= '9':
 			c -= '0'
@@ -318,32 +511,28 @@ func hex4(s string) rune {
 	return r
 }
 
-// number reads the number literal at d.i, which starts with '-' or a digit,
-// and returns its text.
-func (d *decoder) number() (string, bool) {
-	s, i := d.s, d.i
-	start := i
-	if s[i] == '-' {
+// numberEnd scans the number literal at s[i] and returns the index just
+// past it. On a syntax error, bad says what is wrong at index end, or the
+// input ended there.
+func numberEnd(s []byte, i int) (end int, bad string) {
+	if i < len(s) && s[i] == '-' {
 		i++
 	}
 	switch {
 	case i >= len(s):
-		d.i = i
-		return "", d.fail("")
+		return i, "in numeric literal"
 	case s[i] == '0':
 		i++
 	case isDigit(s[i]):
 		for i++; i < len(s) && isDigit(s[i]); i++ {
 		}
 	default:
-		d.i = i
-		return "", d.fail("in numeric literal")
+		return i, "in numeric literal"
 	}
 	if i < len(s) && s[i] == '.' {
 		i++
 		if i >= len(s) || !isDigit(s[i]) {
-			d.i = i
-			return "", d.fail("after decimal point in numeric literal")
+			return i, "after decimal point in numeric literal"
 		}
 		for i++; i < len(s) && isDigit(s[i]); i++ {
 		}
@@ -354,18 +543,32 @@ func (d *decoder) number() (string, bool) {
 			i++
 		}
 		if i >= len(s) || !isDigit(s[i]) {
-			d.i = i
-			return "", d.fail("in exponent of numeric literal")
+			return i, "in exponent of numeric literal"
 		}
 		for i++; i < len(s) && isDigit(s[i]); i++ {
 		}
 	}
-	d.i = i
-	return s[start:i], true
+	return i, ""
+}
+
+// number reads the number literal at d.i, which starts with '-' or a digit,
+// and returns its text, a part of the body.
+func (d *decoder) number() ([]byte, bool) {
+	start := d.i
+	end, bad := numberEnd(d.s, start)
+	d.i = end
+	if bad != "" {
+		return nil, d.fail(bad)
+	}
+	return d.s[start:end], true
 }
 
 // literal reads the literal w (true, false or null) at d.i.
 func (d *decoder) literal(w string) bool {
+	if bytes.HasPrefix(d.s[d.i:], []byte(w)) {
+		d.i += len(w)
+		return true
+	}
 	for k := 0; k < len(w); k++ {
 		if d.i >= len(d.s) {
 			return d.fail("")
@@ -380,8 +583,101 @@ func (d *decoder) literal(w string) bool {
 
 func isNumberStart(c byte) bool { return c == '-' || isDigit(c) }
 
-// skip validates the value at d.i and moves past it.
+// skip validates the value at d.i and moves past it. The values nobody reads
+// are most of some bodies, so the validation is skipValue's tight loops;
+// only a body it rejects is walked again, by skipSlow, to say what is wrong
+// and where.
 func (d *decoder) skip() bool {
+	if end, ok := skipValue(d.s, d.i, d.depth); ok {
+		d.i = end
+		return true
+	}
+	return d.skipSlow()
+}
+
+// skipValue validates the value at s[i] exactly as encoding/json does and
+// returns the index just past it; depth is the number of arrays and objects
+// open around the value. It builds nothing and records no error.
+func skipValue(s []byte, i, depth int) (int, bool) {
+	if i >= len(s) {
+		return i, false
+	}
+	var ok bool
+	switch s[i] {
+	case '"':
+		end, _, bad := stringEnd(s, i+1)
+		return end, bad == ""
+	case '{':
+		if depth >= maxDepth {
+			return i, false
+		}
+		if i = wsEnd(s, i+1); i < len(s) && s[i] == '}' {
+			return i + 1, true
+		}
+		for {
+			if i >= len(s) || s[i] != '"' {
+				return i, false
+			}
+			end, _, bad := stringEnd(s, i+1)
+			if bad != "" {
+				return end, false
+			}
+			if i = wsEnd(s, end); i >= len(s) || s[i] != ':' {
+				return i, false
+			}
+			if i, ok = skipValue(s, wsEnd(s, i+1), depth+1); !ok {
+				return i, false
+			}
+			if i = wsEnd(s, i); i >= len(s) {
+				return i, false
+			}
+			switch s[i] {
+			case ',':
+				i = wsEnd(s, i+1)
+			case '}':
+				return i + 1, true
+			default:
+				return i, false
+			}
+		}
+	case '[':
+		if depth >= maxDepth {
+			return i, false
+		}
+		if i = wsEnd(s, i+1); i < len(s) && s[i] == ']' {
+			return i + 1, true
+		}
+		for {
+			if i, ok = skipValue(s, i, depth+1); !ok {
+				return i, false
+			}
+			if i = wsEnd(s, i); i >= len(s) {
+				return i, false
+			}
+			switch s[i] {
+			case ',':
+				i = wsEnd(s, i+1)
+			case ']':
+				return i + 1, true
+			default:
+				return i, false
+			}
+		}
+	case 't':
+		return i + 4, bytes.HasPrefix(s[i:], []byte("true"))
+	case 'f':
+		return i + 5, bytes.HasPrefix(s[i:], []byte("false"))
+	case 'n':
+		return i + 4, bytes.HasPrefix(s[i:], []byte("null"))
+	default:
+		end, bad := numberEnd(s, i)
+		return end, bad == ""
+	}
+}
+
+// skipSlow is skip for a value skipValue rejected: it walks the value again
+// with the methods that record the error.
+func (d *decoder) skipSlow() bool {
 	if d.i >= len(d.s) {
 		return d.fail("")
 	}
@@ -395,7 +691,7 @@ func (d *decoder) skip() bool {
 			if _, ok := d.member(&n); !ok {
 				return d.err == nil
 			}
-			if !d.skip() {
+			if !d.skipSlow() {
 				return false
 			}
 		}
@@ -405,14 +701,13 @@ func (d *decoder) skip() bool {
 		}
 		var n int
 		for d.elem(&n) {
-			if !d.skip() {
+			if !d.skipSlow() {
 				return false
 			}
 		}
 		return d.err == nil
 	case '"':
-		_, _, ok := d.scanString()
-		return ok
+		return d.scanStr()
 	case 't':
 		return d.literal("true")
 	case 'f':
@@ -468,7 +763,7 @@ func (d *decoder) value() (any, bool) {
 		if !ok {
 			return nil, false
 		}
-		f, err := strconv.ParseFloat(lit, 64)
+		f, err := strconv.ParseFloat(string(lit), 64)
 		if err != nil {
 			return nil, true
 		}
@@ -488,11 +783,13 @@ func (d *decoder) object() (map[string]any, bool) {
 		if !ok {
 			return m, d.err == nil
 		}
+		// Keep the key before the value moves d on; k is only valid now.
+		key := d.keepKey(k)
 		v, ok := d.value()
 		if !ok {
 			return nil, false
 		}
-		m[k] = v
+		m[key] = v
 	}
 }
 
@@ -512,7 +809,9 @@ func (d *decoder) flexString() (string, bool) {
 	case c == '"':
 		return d.str()
 	case isNumberStart(c):
-		return d.number()
+		start := d.i
+		_, ok := d.number()
+		return d.keep(start, d.i), ok
 	}
 	return "", d.skip()
 }
@@ -521,11 +820,11 @@ func (d *decoder) flexString() (string, bool) {
 // number outside int's range, yields 0. Fractions are truncated.
 func (d *decoder) flexInt() (int, bool) {
 	c := d.peek()
-	var s string
+	var s []byte
 	var ok bool
 	switch {
 	case c == '"':
-		s, ok = d.str()
+		s, ok = d.strTemp()
 	case isNumberStart(c):
 		s, ok = d.number()
 	default:
@@ -537,15 +836,37 @@ func (d *decoder) flexInt() (int, bool) {
 // intLimit is 2^63 (or 2^31): float64 values in [-intLimit, intLimit) fit in an int.
 const intLimit = float64(1 << (strconv.IntSize - 1))
 
-func toInt(s string) int {
-	if n, err := strconv.Atoi(s); err == nil {
+func toInt(s []byte) int {
+	if n, ok := digits(s); ok {
 		return n
 	}
-	f, err := strconv.ParseFloat(s, 64)
+	if n, err := strconv.Atoi(string(s)); err == nil {
+		return n
+	}
+	f, err := strconv.ParseFloat(string(s), 64)
 	if err != nil || !(f >= -intLimit && f < intLimit) {
 		return 0
 	}
 	return int(f)
+}
+
+// maxDigits is how many decimal digits always fit in an int.
+const maxDigits = 9 + 9*(strconv.IntSize/64)
+
+// digits reads s when it is a short run of decimal digits, as sizes and
+// times are, faster than strconv.Atoi.
+func digits(s []byte) (int, bool) {
+	if len(s) == 0 || len(s) > maxDigits {
+		return 0, false
+	}
+	n := 0
+	for _, c := range s {
+		if !isDigit(c) {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
 }
 
 // kindOf names the JSON type of a value starting with c.
