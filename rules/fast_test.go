@@ -59,6 +59,7 @@ func TestFastAgreesWithVM(t *testing.T) {
 				env.BeginEvaluation(context.Background(), time.Time{})
 				out, vmErr := m.Run(r.Program, env)
 				want, _ := out.(bool)
+				vmSpent, vmTicks := env.BudgetState()
 				env.ResetCache()
 				env.SetState(counts)
 				env.BeginEvaluation(context.Background(), time.Time{})
@@ -66,6 +67,12 @@ func TestFastAgreesWithVM(t *testing.T) {
 				if got != want || (vmErr == nil) != (fastErr == nil) {
 					t.Errorf("%s: rule %s (%s), message %d (text %q): fast %v, %v; VM %v, %v",
 						filepath.Base(file), r.ID, r.When, i, env.Text, got, fastErr, want, vmErr)
+				}
+				// The budget too: a rewrite charges and ticks as the
+				// plain expression does, so limits hit alike.
+				if spent, ticks := env.BudgetState(); spent != vmSpent || ticks != vmTicks {
+					t.Errorf("%s: rule %s (%s), message %d (text %q): fast spent %d bytes in %d ticks, VM %d in %d",
+						filepath.Base(file), r.ID, r.When, i, env.Text, spent, ticks, vmSpent, vmTicks)
 				}
 				checked++
 			}
