@@ -414,22 +414,22 @@ var memoBuiltins = map[string]bool{"lower": true, "upper": true}
 const memoMinLen = 256
 
 func memoized(name string, fn func(p ...any) (any, error)) func(p ...any) (any, error) {
+	id := memoID(name)
 	return func(p ...any) (any, error) {
 		s, ok := p[1].(string)
 		if !ok || len(s) < memoMinLen {
 			return fn(p...)
 		}
 		env := p[0].(*Env)
-		var err error
-		out := env.memo(name, s, func(string) any {
-			var v any
-			v, err = fn(p...)
-			return v
-		})
-		if err != nil {
-			env.forget(name, s) // a failed call is not a result
-			return nil, err
+		if out, ok := env.cache.str.get(id, s); ok {
+			return out, nil
 		}
+		v, err := fn(p...)
+		if err != nil {
+			return nil, err // a failed call is not a result
+		}
+		out, _ := v.(string)
+		env.cache.str.put(id, s, out)
 		return out, nil
 	}
 }

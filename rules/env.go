@@ -1,7 +1,5 @@
 package rules
 
-import "slices"
-
 // Env is what a rule expression sees: the environment of SPEC §6, built once
 // per message by the adapters in server/cometchat and shared by every rule.
 // Expressions are type-checked against it at load, so a misspelt field
@@ -27,8 +25,8 @@ type Env struct {
 	Context []ContextMessage `expr:"context" yaml:"context"`
 
 	// cache holds the results of the text functions for this message, so
-	// that twenty rules calling normalize(text) normalize it once.
-	cache []cached
+	// that twenty rules calling normalize(text) normalize it once (memo.go).
+	cache memoCache
 	// budget is this evaluation's allowance of time and memory (budget.go).
 	budget budget
 	timer  *deadlineTimer // built on first use, reused
@@ -44,18 +42,10 @@ type Env struct {
 	state []StateValue
 }
 
-// cached is one memoized call of a text function.
-type cached struct {
-	fn  string
-	in  string
-	out any
-}
-
 // ResetCache forgets the memoized text function results. The engine calls
 // it before each evaluation, since adapters reuse environments.
 func (e *Env) ResetCache() {
-	clear(e.cache)
-	e.cache = e.cache[:0]
+	e.cache.reset()
 	e.state = nil
 	e.gen++
 	if e.gen == 0 { // wrapped: results of 2³² evaluations ago look current
@@ -87,23 +77,6 @@ func (e *Env) Match(r *Rule) (bool, error) {
 	matched, err := r.Fast(e)
 	e.shared[slot] = sharedResult{gen: e.gen, matched: matched, err: err}
 	return matched, err
-}
-
-// memo returns fn(in), computed once per message.
-func (e *Env) memo(name string, in string, fn func(string) any) any {
-	for i := range e.cache {
-		if c := &e.cache[i]; c.fn == name && c.in == in {
-			return c.out
-		}
-	}
-	out := fn(in)
-	e.cache = append(e.cache, cached{fn: name, in: in, out: out})
-	return out
-}
-
-// forget drops the memoized result of fn(in), for a call that failed.
-func (e *Env) forget(name, in string) {
-	e.cache = slices.DeleteFunc(e.cache, func(c cached) bool { return c.fn == name && c.in == in })
 }
 
 // Message is the message being moderated.

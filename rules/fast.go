@@ -587,8 +587,17 @@ func (fc *fastCompiler) sequence(n *ast.SequenceNode) (fastFn, error) {
 	}}, nil
 }
 
+// memoImpl is the implementation of a memo$ twin: its memo number and the
+// function, by its result type (one is set).
+type memoImpl struct {
+	id memoFn
+	s  func(string) string
+	ss func(string) []string
+	b  func(string) bool
+}
+
 // memoImpls are the implementations of the memo$ twins, by their name.
-var memoImpls = map[string]func(string) any{}
+var memoImpls = map[string]memoImpl{}
 
 // lowerUpper are the implementations of lower and upper, which the
 // boundPatcher turned into bound$lower and bound$upper.
@@ -623,8 +632,9 @@ func (fc *fastCompiler) call(n *ast.CallNode) (fastFn, error) {
 		if err != nil || x.s == nil {
 			return fastFn{}, errNotFast{n}
 		}
-		f, conv, short := x.s, lowerUpper[name], name[len("bound$"):]
-		compute := func(s string) any { return conv(s) }
+		// lower and upper were numbered when their VM twins were
+		// registered (memoized), so this only reads memoIDs.
+		f, conv, id := x.s, lowerUpper[name], memoIDs[name[len("bound$"):]]
 		return fastFn{s: func(e *Env) (string, error) {
 			s, err := f(e)
 			if err != nil {
@@ -636,20 +646,17 @@ func (fc *fastCompiler) call(n *ast.CallNode) (fastFn, error) {
 				if err := e.charge(len(s) * 3 / 2); err != nil {
 					return "", err
 				}
-				return e.memo(short, s, compute).(string), nil
+				return e.memoString(id, s, conv), nil
 			}
-			var cerr error
-			out := e.memo(short, s, func(s string) any {
-				if cerr = e.charge(len(s) * 3 / 2); cerr != nil {
-					return nil
-				}
-				return conv(s)
-			})
-			if cerr != nil {
-				e.forget(short, s)
-				return "", cerr
+			if out, ok := e.cache.str.get(id, s); ok {
+				return out, nil
 			}
-			return out.(string), nil
+			if err := e.charge(len(s) * 3 / 2); err != nil {
+				return "", err
+			}
+			out := conv(s)
+			e.cache.str.put(id, s, out)
+			return out, nil
 		}}, nil
 	case name == "bound$string" && len(args) == 2 && envFirst:
 		x, err := fc.node(args[1])
@@ -667,38 +674,39 @@ func (fc *fastCompiler) call(n *ast.CallNode) (fastFn, error) {
 			}
 			return stringBuiltin(v).(string), nil
 		}}, nil
-	case memoImpls[name] != nil && len(args) == 2 && envFirst:
+	case memoImpls[name].id != 0 && len(args) == 2 && envFirst:
 		x, err := fc.node(args[1])
 		if err != nil || x.s == nil {
 			return fastFn{}, errNotFast{n}
 		}
-		f, impl, fn := x.s, memoImpls[name], name[len("memo$"):]
-		// The result's type, from the function itself: the checker's
-		// type of a patched call is not always kept.
-		switch reflect.TypeOf(impl("")) {
-		case stringSliceType:
+		f, impl := x.s, memoImpls[name]
+		switch {
+		case impl.ss != nil:
+			g := impl.ss
 			return fastFn{ss: func(e *Env) ([]string, error) {
 				s, err := f(e)
 				if err != nil {
 					return nil, err
 				}
-				return e.memo(fn, s, impl).([]string), nil
+				return e.memoStrings(impl.id, s, g), nil
 			}}, nil
-		case stringType:
+		case impl.s != nil:
+			g := impl.s
 			return fastFn{s: func(e *Env) (string, error) {
 				s, err := f(e)
 				if err != nil {
 					return "", err
 				}
-				return e.memo(fn, s, impl).(string), nil
+				return e.memoString(impl.id, s, g), nil
 			}}, nil
-		case boolType:
+		case impl.b != nil:
+			g := impl.b
 			return fastFn{b: func(e *Env) (bool, error) {
 				s, err := f(e)
 				if err != nil {
 					return false, err
 				}
-				return e.memo(fn, s, impl).(bool), nil
+				return e.memoBool(impl.id, s, g), nil
 			}}, nil
 		}
 	case (name == "hasWord" || name == "hasSubstring") && len(args) == 2:

@@ -32,11 +32,11 @@ func TestTextFunctionsRunOncePerMessage(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if len(env.cache) != 3 {
-		t.Errorf("%d cached results after 20 rules, want 3 (normalize, words, urls once each): %+v", len(env.cache), env.cache)
+	if env.cache.len() != 3 {
+		t.Errorf("%d cached results after 20 rules, want 3 (normalize, words, urls once each): %+v", env.cache.len(), env.cache)
 	}
 	env.ResetCache()
-	if len(env.cache) != 0 {
+	if env.cache.len() != 0 {
 		t.Error("ResetCache left results behind")
 	}
 }
