@@ -1,5 +1,7 @@
 package rules
 
+import "github.com/modgate/modgate/rules/textfn"
+
 // Env is what a rule expression sees: the environment of SPEC §6, built once
 // per message by the adapters in server/cometchat and shared by every rule.
 // Expressions are type-checked against it at load, so a misspelt field
@@ -33,6 +35,9 @@ type Env struct {
 	// loop holds the elements the fast path's loops are at, by depth
 	// (fast.go).
 	loop [maxLoopDepth]string
+	// words reads the words of a text for the fast path's scans of
+	// words(x) (fast.go), its buffer reused from message to message.
+	words textfn.WordScanner
 	// shared holds the results of conditions that several rules share
 	// (Rule.Shared), valid while their gen is the evaluation's.
 	shared []sharedResult

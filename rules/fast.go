@@ -525,6 +525,21 @@ func (fc *fastCompiler) loop(n *ast.BuiltinNode) (fastFn, error) {
 	if !ok {
 		return fastFn{}, errNotFast{n}
 	}
+	// any stops at the first true, all and none at the first false or
+	// true; an empty list is false for any, true for all and none.
+	stopOn, onStop := true, true // any
+	switch n.Name {
+	case "all":
+		stopOn, onStop = false, false
+	case "none":
+		stopOn, onStop = true, false
+	}
+	if f, ok := fc.wordsInSet(n.Arguments[0], pred, stopOn, onStop); ok {
+		return f, nil
+	}
+	if f, ok := fc.constLoop(n.Arguments[0], pred, stopOn, onStop); ok {
+		return f, nil
+	}
 	list, err := fc.node(n.Arguments[0])
 	if err != nil || list.ss == nil {
 		return fastFn{}, errNotFast{n}
@@ -536,15 +551,6 @@ func (fc *fastCompiler) loop(n *ast.BuiltinNode) (fastFn, error) {
 		return fastFn{}, errNotFast{n}
 	}
 	xs, p, d := list.ss, body.b, fc.depth
-	// any stops at the first true, all and none at the first false or
-	// true; an empty list is false for any, true for all and none.
-	stopOn, onStop := true, true // any
-	switch n.Name {
-	case "all":
-		stopOn, onStop = false, false
-	case "none":
-		stopOn, onStop = true, false
-	}
 	return fastFn{b: func(e *Env) (bool, error) {
 		l, err := xs(e)
 		if err != nil {
@@ -562,6 +568,174 @@ func (fc *fastCompiler) loop(n *ast.BuiltinNode) (fastFn, error) {
 		}
 		return !onStop, nil
 	}}, nil
+}
+
+// tickedBody returns the author's predicate of a loop, behind the tick
+// boundPatcher put first.
+func tickedBody(pred *ast.PredicateNode) (ast.Node, bool) {
+	seq, ok := pred.Node.(*ast.SequenceNode)
+	if !ok || len(seq.Nodes) != 2 {
+		return nil, false
+	}
+	tick, ok := seq.Nodes[0].(*ast.CallNode)
+	if !ok || len(tick.Arguments) != 1 || !isEnv(tick.Arguments[0]) {
+		return nil, false
+	}
+	if id, ok := tick.Callee.(*ast.IdentifierNode); !ok || id.Value != "bound$tick" {
+		return nil, false
+	}
+	return seq.Nodes[1], true
+}
+
+// isElement reports whether n is # (the loop's element).
+func isElement(n ast.Node) bool {
+	p, ok := n.(*ast.PointerNode)
+	return ok && p.Name == ""
+}
+
+// readsElement reports whether n refers to a loop's element or index
+// anywhere: # inside n would be the element of the loop around it.
+func readsElement(n ast.Node) bool {
+	found := false
+	ast.Walk(&n, visitFunc(func(n *ast.Node) {
+		if _, ok := (*n).(*ast.PointerNode); ok {
+			found = true
+		}
+	}))
+	return found
+}
+
+type visitFunc func(*ast.Node)
+
+func (f visitFunc) Visit(n *ast.Node) { f(n) }
+
+// wordsInSet compiles any(words(x), {# in SET}) (and all, none) into a
+// scan of the words of x that probes the set with each, through the
+// tokenizer of Words itself (textfn.WordScanner), so the two cannot
+// disagree, and with no list built. If words(x) is already memoized for
+// the message, its list is read instead. Each word ticks, as the VM's
+// loop does, and the scan stops where the loop would.
+func (fc *fastCompiler) wordsInSet(listArg ast.Node, pred *ast.PredicateNode, stopOn, onStop bool) (fastFn, bool) {
+	call, ok := listArg.(*ast.CallNode)
+	if !ok || len(call.Arguments) != 2 || !isEnv(call.Arguments[0]) {
+		return fastFn{}, false
+	}
+	if id, ok := call.Callee.(*ast.IdentifierNode); !ok || id.Value != memoNames["words"] {
+		return fastFn{}, false
+	}
+	body, ok := tickedBody(pred)
+	if !ok {
+		return fastFn{}, false
+	}
+	in, ok := body.(*ast.BinaryNode)
+	if !ok || in.Operator != "in" || !isElement(in.Left) {
+		return fastFn{}, false
+	}
+	c, ok := in.Right.(*ast.ConstantNode)
+	if !ok {
+		return fastFn{}, false
+	}
+	set, ok := c.Value.(map[string]struct{})
+	if !ok {
+		return fastFn{}, false
+	}
+	x, err := fc.node(call.Arguments[1])
+	if err != nil || x.s == nil {
+		return fastFn{}, false
+	}
+	get, id := x.s, memoImpls[memoNames["words"]].id
+	return fastFn{b: func(e *Env) (bool, error) {
+		s, err := get(e)
+		if err != nil {
+			return false, err
+		}
+		if ws, ok := e.cache.strs.get(id, s); ok {
+			for _, w := range ws {
+				if err := e.tick(); err != nil {
+					return false, err
+				}
+				if _, in := set[w]; in == stopOn {
+					return onStop, nil
+				}
+			}
+			return !onStop, nil
+		}
+		sc := &e.words
+		sc.Reset(s)
+		for {
+			w, ok := sc.Next()
+			if !ok {
+				return !onStop, nil
+			}
+			if err := e.tick(); err != nil {
+				return false, err
+			}
+			if _, in := set[w]; in == stopOn {
+				return onStop, nil
+			}
+		}
+	}}, true
+}
+
+// constLoop compiles a loop over a constant list whose predicate compares
+// one expression that does not read # with the element:
+// any(lists.phrases, {lower(text) contains #}), and startsWith, endsWith,
+// ==. It is the loop the VM runs, with the same tick and the same
+// evaluation of x for each element (so the same charges), without the
+// closures of the general loop between them.
+func (fc *fastCompiler) constLoop(listArg ast.Node, pred *ast.PredicateNode, stopOn, onStop bool) (fastFn, bool) {
+	c, ok := listArg.(*ast.ConstantNode)
+	if !ok {
+		return fastFn{}, false
+	}
+	list, ok := c.Value.([]string)
+	if !ok {
+		return fastFn{}, false
+	}
+	body, ok := tickedBody(pred)
+	if !ok {
+		return fastFn{}, false
+	}
+	cmp, ok := body.(*ast.BinaryNode)
+	if !ok || !isElement(cmp.Right) || readsElement(cmp.Left) {
+		return fastFn{}, false
+	}
+	var op func(s, elem string) bool
+	switch cmp.Operator {
+	case "contains":
+		op = strings.Contains
+	case "startsWith":
+		op = strings.HasPrefix
+	case "endsWith":
+		op = strings.HasSuffix
+	case "==":
+		op = func(a, b string) bool { return a == b }
+	default:
+		return fastFn{}, false
+	}
+	if kindOf(cmp.Right) != reflect.String {
+		return fastFn{}, false
+	}
+	x, err := fc.node(cmp.Left)
+	if err != nil || x.s == nil {
+		return fastFn{}, false
+	}
+	get := x.s
+	return fastFn{b: func(e *Env) (bool, error) {
+		for _, elem := range list {
+			if err := e.tick(); err != nil {
+				return false, err
+			}
+			s, err := get(e)
+			if err != nil {
+				return false, err
+			}
+			if op(s, elem) == stopOn {
+				return onStop, nil
+			}
+		}
+		return !onStop, nil
+	}}, true
 }
 
 // sequence compiles the predicate bodies boundPatcher writes, a tick then

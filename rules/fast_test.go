@@ -78,6 +78,52 @@ func TestFastAgreesWithVM(t *testing.T) {
 			}
 		}
 	}
+	// In sequence, as the engine runs them: each rule sees what the
+	// rules before it memoized (words(text) read from the memo by a scan,
+	// lower of a long text computed once), on both sides alike.
+	for _, file := range files {
+		rs, err := rules.Load([]string{file})
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		for i, env := range envs {
+			counts := make([]rules.StateValue, len(rs.State))
+			type outcome struct {
+				matched, failed bool
+				spent           int
+				ticks           uint32
+			}
+			var vmOut []outcome
+			env.ResetCache()
+			env.SetState(counts)
+			env.BeginEvaluation(context.Background(), time.Time{})
+			for _, r := range rs.Rules {
+				if r.Fast == nil {
+					continue
+				}
+				out, err := m.Run(r.Program, env)
+				matched, _ := out.(bool)
+				spent, ticks := env.BudgetState()
+				vmOut = append(vmOut, outcome{matched, err != nil, spent, ticks})
+			}
+			env.ResetCache()
+			env.SetState(counts)
+			env.BeginEvaluation(context.Background(), time.Time{})
+			k := 0
+			for _, r := range rs.Rules {
+				if r.Fast == nil {
+					continue
+				}
+				matched, err := r.Fast(env)
+				spent, ticks := env.BudgetState()
+				if got := (outcome{matched, err != nil, spent, ticks}); got != vmOut[k] {
+					t.Errorf("%s: in sequence, rule %s (%s), message %d (text %q): fast %+v, VM %+v",
+						filepath.Base(file), r.ID, r.When, i, env.Text, got, vmOut[k])
+				}
+				k++
+			}
+		}
+	}
 	if fast < 40 {
 		t.Errorf("only %d rules on the fast path: the test compares too little", fast)
 	}

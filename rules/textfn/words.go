@@ -179,6 +179,3 @@ func (w *WordScanner) Next() (string, bool) {
 	}
 	return w.s[from:to], true
 }
-
-// Release drops the scanner's reference to its string, keeping its buffer.
-func (w *WordScanner) Release() { w.s = "" }
