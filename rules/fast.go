@@ -47,11 +47,24 @@ type fastFn struct {
 	i  func(*Env) (int, error)
 	ss func(*Env) ([]string, error) // []string
 	a  func(*Env) (any, error)      // any other type, boxed
+	// konst is the value of a literal, boxed once at load, so that
+	// boxed need not box it again for every message.
+	konst   any
+	isConst bool
+}
+
+// constant returns f as the literal v.
+func (f fastFn) constant(v any) fastFn {
+	f.konst, f.isConst = v, true
+	return f
 }
 
 // boxed returns f as a function of any result.
 func (f fastFn) boxed() func(*Env) (any, error) {
 	switch {
+	case f.isConst:
+		v := f.konst
+		return func(*Env) (any, error) { return v, nil }
 	case f.a != nil:
 		return f.a
 	case f.b != nil:
@@ -190,18 +203,18 @@ func (fc *fastCompiler) node(n ast.Node) (fastFn, error) {
 	switch n := n.(type) {
 	case *ast.BoolNode:
 		v := n.Value
-		return fastFn{b: func(*Env) (bool, error) { return v, nil }}, nil
+		return fastFn{b: func(*Env) (bool, error) { return v, nil }}.constant(v), nil
 	case *ast.StringNode:
 		v := n.Value
-		return fastFn{s: func(*Env) (string, error) { return v, nil }}, nil
+		return fastFn{s: func(*Env) (string, error) { return v, nil }}.constant(v), nil
 	case *ast.IntegerNode:
 		if k := kindOf(n); k != reflect.Int {
 			return fastFn{}, errNotFast{n}
 		}
 		v := n.Value
-		return fastFn{i: func(*Env) (int, error) { return v, nil }}, nil
+		return fastFn{i: func(*Env) (int, error) { return v, nil }}.constant(v), nil
 	case *ast.NilNode:
-		return fastFn{a: func(*Env) (any, error) { return nil, nil }}, nil
+		return fastFn{a: func(*Env) (any, error) { return nil, nil }}.constant(nil), nil
 	case *ast.ConstantNode:
 		if v, ok := n.Value.([]string); ok {
 			return fastFn{ss: func(*Env) ([]string, error) { return v, nil }}, nil
@@ -463,6 +476,14 @@ func both[T any](x, y func(*Env) (T, error), op func(a, b T) bool) func(*Env) (b
 	}
 }
 
+// anyIsString is runtime.Equal(v, s) for a string s, without boxing s:
+// a value equals a string only if it is that string (its other cases,
+// numbers, times, nil and reflect.DeepEqual, need the same type).
+func anyIsString(v any, s string) bool {
+	x, ok := v.(string)
+	return ok && x == s
+}
+
 // equality compiles l == r: unboxed for two strings or two ints, else
 // expr's own runtime.Equal on the boxed values.
 func equality(l, r fastFn) (func(*Env) (bool, error), bool) {
@@ -473,6 +494,26 @@ func equality(l, r fastFn) (func(*Env) (bool, error), bool) {
 		return both(l.i, r.i, func(a, b int) bool { return a == b }), true
 	case l.ss != nil || r.ss != nil:
 		return nil, false // slices compare by reflection in expr
+	case l.a != nil && r.s != nil:
+		x, y := l.a, r.s
+		return func(e *Env) (bool, error) {
+			v, err := x(e)
+			if err != nil {
+				return false, err
+			}
+			s, err := y(e)
+			return err == nil && anyIsString(v, s), err
+		}, true
+	case l.s != nil && r.a != nil:
+		x, y := l.s, r.a
+		return func(e *Env) (bool, error) {
+			s, err := x(e)
+			if err != nil {
+				return false, err
+			}
+			v, err := y(e)
+			return err == nil && anyIsString(v, s), err
+		}, true
 	}
 	x, y := l.boxed(), r.boxed()
 	if x == nil || y == nil {
@@ -845,6 +886,9 @@ func (fc *fastCompiler) call(n *ast.CallNode) (fastFn, error) {
 			}
 			if err := e.charge(valueSize(v, 1, 0)); err != nil {
 				return "", err
+			}
+			if s, ok := v.(string); ok {
+				return s, nil // what fmt's %v prints of a string
 			}
 			return stringBuiltin(v).(string), nil
 		}}, nil
