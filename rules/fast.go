@@ -972,14 +972,12 @@ func (fc *fastCompiler) call(n *ast.CallNode) (fastFn, error) {
 		if !ok || err != nil || x.s == nil {
 			break
 		}
-		f := x.s
-		match := m.HasWord
-		if name == "hasSubstring" {
-			match = m.HasSubstring
-		}
+		// A list matched against one text by several rules (with other
+		// conditions beside) is matched once per message.
+		f, sub := x.s, name == "hasSubstring"
 		return fastFn{b: func(e *Env) (bool, error) {
 			s, err := f(e)
-			return err == nil && match(s), err
+			return err == nil && e.memoMatch(m, sub, s), err
 		}}, nil
 	}
 	return fastFn{}, errNotFast{n}
