@@ -53,32 +53,46 @@ func nextWord(s string, i int, buf []byte) (from, to, next int, out []byte, fold
 		return 0, 0, i, buf, false, false
 	}
 	start := i
-	// The ASCII path: folded letters and digits, and apostrophes between
-	// them. Anything else inside the word sends it to the rune path.
+	// The ASCII path: letters and digits, and apostrophes between them.
+	// Anything else inside the word sends it to the rune path.
+	upper := false
 	for i < len(s) {
 		c := s[i]
-		if c < utf8.RuneSelf && asciiWord[c] == wordFolded {
+		if c >= utf8.RuneSelf {
+			return runeWord(s, start, buf)
+		}
+		if k := asciiWord[c]; k != 0 {
+			upper = upper || k == wordUpper
 			i++
 			continue
 		}
 		if c == '\'' && i+1 < len(s) {
-			if n := s[i+1]; n < utf8.RuneSelf {
-				if asciiWord[n] == wordFolded {
-					i += 2
-					continue
-				}
-				if asciiWord[n] == 0 {
-					return start, i, i, buf, false, true // the apostrophe ends the word
-				}
+			n := s[i+1]
+			if n >= utf8.RuneSelf {
+				return runeWord(s, start, buf) // a word rune or not: the rune path knows
 			}
-			return runeWord(s, start, buf)
+			if k := asciiWord[n]; k != 0 {
+				upper = upper || k == wordUpper
+				i += 2
+				continue
+			}
 		}
-		if c < utf8.RuneSelf && asciiWord[c] == 0 {
-			break
-		}
-		return runeWord(s, start, buf)
+		break // a boundary, or an apostrophe not followed by a word character
 	}
-	return start, i, i, buf, false, true
+	if !upper {
+		return start, i, i, buf, false, true
+	}
+	if cap(buf) == 0 {
+		buf = make([]byte, 0, len(s)-start)
+	}
+	for j := start; j < i; j++ {
+		c := s[j]
+		if asciiWord[c] == wordUpper {
+			c += 'a' - 'A'
+		}
+		buf = append(buf, c)
+	}
+	return 0, 0, i, buf, true, true
 }
 
 // runeWord reads the word starting at s[i], rune by rune, folding it into
