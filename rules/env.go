@@ -38,6 +38,9 @@ type Env struct {
 	// words reads the words of a text for the fast path's scans of
 	// words(x) (fast.go), its buffer reused from message to message.
 	words textfn.WordScanner
+	// caseBuf holds a short ASCII text mapped to lower or upper case by
+	// the fast path's loops (asciiCaseMap).
+	caseBuf []byte
 	// shared holds the results of conditions that several rules share
 	// (Rule.Shared), valid while their gen is the evaluation's.
 	shared []sharedResult

@@ -797,6 +797,9 @@ func (fc *fastCompiler) constLoop(listArg ast.Node, pred *ast.PredicateNode, sto
 		return fastFn{}, false
 	}
 	get := x.s
+	if f, ok := fc.caseMappedLoop(cmp.Left, get, list, op, stopOn, onStop); ok {
+		return f, true
+	}
 	return fastFn{b: func(e *Env) (bool, error) {
 		for _, elem := range list {
 			if err := e.tick(); err != nil {
@@ -812,6 +815,91 @@ func (fc *fastCompiler) constLoop(listArg ast.Node, pred *ast.PredicateNode, sto
 		}
 		return !onStop, nil
 	}}, true
+}
+
+// caseMappedLoop compiles constLoop's loop when x is lower or upper of a
+// field: any(lists.phrases, {lower(text) contains #}). A short ASCII text
+// is mapped once, into a buffer of the environment (no allocation, no
+// memo), and each element is charged what lower or upper is charged for
+// it on every call, so the budget is spent as the VM spends it. A long or
+// non-ASCII text takes general, the loop of constLoop.
+func (fc *fastCompiler) caseMappedLoop(x ast.Node, general func(*Env) (string, error), list []string, op func(s, elem string) bool, stopOn, onStop bool) (fastFn, bool) {
+	call, ok := x.(*ast.CallNode)
+	if !ok || len(call.Arguments) != 2 || !isEnv(call.Arguments[0]) {
+		return fastFn{}, false
+	}
+	id, ok := call.Callee.(*ast.IdentifierNode)
+	if !ok {
+		return fastFn{}, false
+	}
+	var from byte // the first letter of the case mapped away
+	switch id.Value {
+	case "bound$lower":
+		from = 'A'
+	case "bound$upper":
+		from = 'a'
+	default:
+		return fastFn{}, false
+	}
+	path, ok := fieldPath(call.Arguments[1])
+	if !ok || envFields[path].typ.Kind() != reflect.String {
+		return fastFn{}, false
+	}
+	off := envFields[path].offset
+	return fastFn{b: func(e *Env) (bool, error) {
+		s := *(*string)(unsafe.Add(unsafe.Pointer(e), off))
+		mapped, ok := e.asciiCaseMap(s, from)
+		if !ok {
+			for _, elem := range list {
+				if err := e.tick(); err != nil {
+					return false, err
+				}
+				m, err := general(e)
+				if err != nil {
+					return false, err
+				}
+				if op(m, elem) == stopOn {
+					return onStop, nil
+				}
+			}
+			return !onStop, nil
+		}
+		cost := len(s) * 3 / 2
+		for _, elem := range list {
+			if err := e.tick(); err != nil {
+				return false, err
+			}
+			if err := e.charge(cost); err != nil {
+				return false, err
+			}
+			if op(mapped, elem) == stopOn {
+				return onStop, nil
+			}
+		}
+		return !onStop, nil
+	}}, true
+}
+
+// asciiCaseMap returns strings.ToLower(s) (from 'A') or strings.ToUpper(s)
+// (from 'a') in the environment's buffer, valid until the next call, if s
+// is ASCII and shorter than memoMinLen; ok is false otherwise.
+func (e *Env) asciiCaseMap(s string, from byte) (string, bool) {
+	if len(s) >= memoMinLen {
+		return "", false
+	}
+	buf := e.caseBuf[:0]
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return "", false
+		}
+		if c-from < 26 {
+			c ^= 0x20
+		}
+		buf = append(buf, c)
+	}
+	e.caseBuf = buf
+	return unsafe.String(unsafe.SliceData(buf), len(buf)), true
 }
 
 // sequence compiles the predicate bodies boundPatcher writes, a tick then

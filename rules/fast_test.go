@@ -30,7 +30,7 @@ func TestFastAgreesWithVM(t *testing.T) {
 	envs := corpus(t)
 
 	var m vm.VM
-	checked, fast := 0, 0
+	checked, fast, budgetErrs := 0, 0, 0
 	for _, file := range files {
 		rs, err := rules.Load([]string{file})
 		if err != nil {
@@ -54,17 +54,28 @@ func TestFastAgreesWithVM(t *testing.T) {
 						counts[j].Err = errors.New("store down")
 					}
 				}
+				// Some messages run with the memory budget nearly spent,
+				// so that a charge fails part way through a loop.
+				preSpent := 0
+				if i%5 == 2 {
+					preSpent = rules.MaxEvaluationBytes - 40*(i%13)
+				}
 				env.ResetCache()
 				env.SetState(counts)
 				env.BeginEvaluation(context.Background(), time.Time{})
+				env.SpendBudget(preSpent)
 				out, vmErr := m.Run(r.Program, env)
 				want, _ := out.(bool)
 				vmSpent, vmTicks := env.BudgetState()
+				if vmErr != nil && strings.Contains(vmErr.Error(), rules.ErrMemoryBudget.Error()) {
+					budgetErrs++
+				}
 				env.ResetCache()
 				env.SetState(counts)
 				env.BeginEvaluation(context.Background(), time.Time{})
+				env.SpendBudget(preSpent)
 				got, fastErr := r.Fast(env)
-				if got != want || (vmErr == nil) != (fastErr == nil) {
+				if got != want || (vmErr == nil) != (fastErr == nil) || vmErr != nil && fastErr.Error() != vmErr.Error() && !strings.Contains(vmErr.Error(), fastErr.Error()) {
 					t.Errorf("%s: rule %s (%s), message %d (text %q): fast %v, %v; VM %v, %v",
 						filepath.Base(file), r.ID, r.When, i, env.Text, got, fastErr, want, vmErr)
 				}
@@ -124,10 +135,13 @@ func TestFastAgreesWithVM(t *testing.T) {
 			}
 		}
 	}
+	if budgetErrs < 50 {
+		t.Errorf("only %d evaluations ran out of memory budget: the limit is tested too little", budgetErrs)
+	}
 	if fast < 40 {
 		t.Errorf("only %d rules on the fast path: the test compares too little", fast)
 	}
-	t.Logf("%d rules on the fast path, %d evaluations compared", fast, checked)
+	t.Logf("%d rules on the fast path, %d evaluations compared, %d out of budget", fast, checked, budgetErrs)
 }
 
 // corpus returns the environments of every CometChat fixture, then
