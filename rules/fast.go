@@ -104,6 +104,21 @@ func compileFast(prog *vm.Program) (fn func(*Env) (bool, error), shareable bool)
 	return f.b, !fc.stateful
 }
 
+// compileFastString compiles prog, a string expression of the message (a
+// state call's key or value), or returns nil if a node of it is not
+// covered.
+func compileFastString(prog *vm.Program) func(*Env) (string, error) {
+	if prog == nil || noFast {
+		return nil
+	}
+	fc := &fastCompiler{}
+	f, err := fc.node(prog.Node())
+	if err != nil || f.s == nil || fc.stateful {
+		return nil
+	}
+	return f.s
+}
+
 type fastCompiler struct {
 	depth int // loops around the node being compiled
 	// stateful is set once the condition reads a stateful call's result:
@@ -381,6 +396,24 @@ func (fc *fastCompiler) binary(n *ast.BinaryNode) (fastFn, error) {
 			"contains": strings.Contains, "startsWith": strings.HasPrefix, "endsWith": strings.HasSuffix,
 		}[n.Operator]
 		return fastFn{b: both(x, y, op)}, nil
+	case "+":
+		// Only in the expressions compiled without boundPatcher (the
+		// keys of state calls): in conditions it is bound$concat.
+		if l.s == nil || r.s == nil {
+			return fastFn{}, errNotFast{n}
+		}
+		x, y := l.s, r.s
+		return fastFn{s: func(e *Env) (string, error) {
+			a, err := x(e)
+			if err != nil {
+				return "", err
+			}
+			b, err := y(e)
+			if err != nil {
+				return "", err
+			}
+			return a + b, nil
+		}}, nil
 	case "??":
 		x, y := l.boxed(), r.boxed()
 		return fastFn{a: func(e *Env) (any, error) {

@@ -144,6 +144,49 @@ func TestFastAgreesWithVM(t *testing.T) {
 	t.Logf("%d rules on the fast path, %d evaluations compared, %d out of budget", fast, checked, budgetErrs)
 }
 
+// TestFastKeysAgreeWithVM: the keys and values of the stateful calls, on
+// the fast path, are the strings the VM computes, on every message.
+func TestFastKeysAgreeWithVM(t *testing.T) {
+	files, _ := filepath.Glob("../examples/rules/*.yaml")
+	bench, _ := filepath.Glob("../bench/rules/*.yaml")
+	files = append(append(files, bench...), "testdata/fast_shapes.yaml")
+	envs := corpus(t)
+	var m vm.VM
+	compared := 0
+	for _, file := range files {
+		rs, err := rules.Load([]string{file})
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		for _, call := range rs.State {
+			for _, side := range []struct {
+				prog *vm.Program
+				fast func(*rules.Env) (string, error)
+			}{{call.Key, call.KeyFast}, {call.Value, call.ValueFast}} {
+				if side.fast == nil {
+					continue
+				}
+				for i, env := range envs {
+					env.ResetCache()
+					env.BeginEvaluation(context.Background(), time.Time{})
+					out, vmErr := m.Run(side.prog, env)
+					want, _ := out.(string)
+					env.ResetCache()
+					env.BeginEvaluation(context.Background(), time.Time{})
+					got, err := side.fast(env)
+					if got != want || (err == nil) != (vmErr == nil) {
+						t.Errorf("%s: rule %s, message %d: fast key %q, %v; VM %q, %v", filepath.Base(file), call.Rule.ID, i, got, err, want, vmErr)
+					}
+					compared++
+				}
+			}
+		}
+	}
+	if compared < 1000 {
+		t.Errorf("only %d keys compared", compared)
+	}
+}
+
 // corpus returns the environments of every CometChat fixture, then
 // generated ones that vary each field the rules read: the words and
 // phrases of the lists, upper and mixed case, links, non-ASCII and long
