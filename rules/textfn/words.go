@@ -5,11 +5,11 @@ import (
 	"unsafe"
 )
 
-// asciiWord classes the ASCII bytes for the words of Words: 0 a boundary,
-// wordFolded a letter or digit that folding leaves as it is, wordUpper an
-// upper-case letter. Bytes from 0x80 start a multi-byte rune, which the
-// rune path decodes.
-var asciiWord = func() (t [utf8.RuneSelf]uint8) {
+// wordClass classes the bytes for the words of Words: 0 an ASCII
+// boundary, wordFolded a letter or digit that folding leaves as it is,
+// wordUpper an upper-case ASCII letter, wordMulti a byte of a multi-byte
+// rune, which the rune path decodes.
+var wordClass = func() (t [256]uint8) {
 	for c := '0'; c <= '9'; c++ {
 		t[c] = wordFolded
 	}
@@ -17,12 +17,17 @@ var asciiWord = func() (t [utf8.RuneSelf]uint8) {
 		t[c] = wordFolded
 		t[c-'a'+'A'] = wordUpper
 	}
+	for c := utf8.RuneSelf; c < 256; c++ {
+		t[c] = wordMulti
+	}
 	return t
 }()
 
 const (
-	wordFolded = 1 + iota
+	wordFolded = 1 << iota
 	wordUpper
+	wordMulti
+	wordASCII = wordFolded | wordUpper
 )
 
 // nextWord finds the first word of s at or after byte i, as Words defines
@@ -36,10 +41,11 @@ const (
 func nextWord(s string, i int, buf []byte) (from, to, next int, out []byte, folded, ok bool) {
 	// Skip to the first rune inside a word.
 	for i < len(s) {
-		if c := s[i]; c < utf8.RuneSelf {
-			if asciiWord[c] != 0 {
-				break
-			}
+		k := wordClass[s[i]]
+		if k&wordASCII != 0 {
+			break
+		}
+		if k == 0 {
 			i++
 			continue
 		}
@@ -54,32 +60,32 @@ func nextWord(s string, i int, buf []byte) (from, to, next int, out []byte, fold
 	}
 	start := i
 	// The ASCII path: letters and digits, and apostrophes between them.
-	// Anything else inside the word sends it to the rune path.
-	upper := false
+	// A multi-byte rune inside the word sends it to the rune path.
+	var seen uint8
 	for i < len(s) {
-		c := s[i]
-		if c >= utf8.RuneSelf {
-			return runeWord(s, start, buf)
-		}
-		if k := asciiWord[c]; k != 0 {
-			upper = upper || k == wordUpper
+		k := wordClass[s[i]]
+		if k&wordASCII != 0 {
+			seen |= k
 			i++
 			continue
 		}
-		if c == '\'' && i+1 < len(s) {
-			n := s[i+1]
-			if n >= utf8.RuneSelf {
+		if k == wordMulti {
+			return runeWord(s, start, buf)
+		}
+		if s[i] == '\'' && i+1 < len(s) {
+			n := wordClass[s[i+1]]
+			if n == wordMulti {
 				return runeWord(s, start, buf) // a word rune or not: the rune path knows
 			}
-			if k := asciiWord[n]; k != 0 {
-				upper = upper || k == wordUpper
+			if n != 0 {
+				seen |= n
 				i += 2
 				continue
 			}
 		}
 		break // a boundary, or an apostrophe not followed by a word character
 	}
-	if !upper {
+	if seen&wordUpper == 0 {
 		return start, i, i, buf, false, true
 	}
 	if cap(buf) == 0 {
@@ -87,7 +93,7 @@ func nextWord(s string, i int, buf []byte) (from, to, next int, out []byte, fold
 	}
 	for j := start; j < i; j++ {
 		c := s[j]
-		if asciiWord[c] == wordUpper {
+		if wordClass[c] == wordUpper {
 			c += 'a' - 'A'
 		}
 		buf = append(buf, c)
