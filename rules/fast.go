@@ -321,10 +321,19 @@ func (fc *fastCompiler) binary(n *ast.BinaryNode) (fastFn, error) {
 		if err != nil || lerr != nil || l.s == nil {
 			return fastFn{}, errNotFast{n}
 		}
-		x := l.s
+		// Every match begins with the pattern's literal prefix (http of
+		// https?://): a text without it is no match, and the regexp
+		// machine need not start.
+		x, prefix := l.s, ""
+		if p, _ := re.LiteralPrefix(); p != "" {
+			prefix = p
+		}
 		return fastFn{b: func(e *Env) (bool, error) {
 			v, err := x(e)
-			return err == nil && re.MatchString(v), err
+			if err != nil || prefix != "" && !strings.Contains(v, prefix) {
+				return false, err
+			}
+			return re.MatchString(v), nil
 		}}, nil
 	}
 	l, err := fc.node(n.Left)
@@ -920,8 +929,11 @@ func (e *Env) asciiCaseMap(s string, from byte) (string, bool) {
 	if len(s) >= memoMinLen {
 		return "", false
 	}
-	buf := e.caseBuf[:0]
-	for i := 0; i < len(s); i++ {
+	if cap(e.caseBuf) < memoMinLen {
+		e.caseBuf = make([]byte, memoMinLen)
+	}
+	buf := e.caseBuf[:len(s)]
+	for i := range len(s) {
 		c := s[i]
 		if c >= utf8.RuneSelf {
 			return "", false
@@ -929,9 +941,8 @@ func (e *Env) asciiCaseMap(s string, from byte) (string, bool) {
 		if c-from < 26 {
 			c ^= 0x20
 		}
-		buf = append(buf, c)
+		buf[i] = c
 	}
-	e.caseBuf = buf
 	return unsafe.String(unsafe.SliceData(buf), len(buf)), true
 }
 
