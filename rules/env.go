@@ -41,6 +41,8 @@ type Env struct {
 	// caseBuf holds a short ASCII text mapped to lower or upper case by
 	// the fast path's loops (asciiCaseMap).
 	caseBuf []byte
+	// found holds which entries of a list a text contains (substrings).
+	found []uint64
 	// shared holds the results of conditions that several rules share
 	// (Rule.Shared), valid while their gen is the evaluation's.
 	shared []sharedResult

@@ -839,7 +839,11 @@ func (fc *fastCompiler) constLoop(listArg ast.Node, pred *ast.PredicateNode, sto
 		return fastFn{}, false
 	}
 	get := x.s
-	if f, ok := fc.caseMappedLoop(cmp.Left, get, list, op, stopOn, onStop); ok {
+	var sub *substrings
+	if cmp.Operator == "contains" && len(list) >= substringsMinEntries {
+		sub = newSubstrings(list)
+	}
+	if f, ok := fc.caseMappedLoop(cmp.Left, get, list, op, sub, stopOn, onStop); ok {
 		return f, true
 	}
 	return fastFn{b: func(e *Env) (bool, error) {
@@ -865,7 +869,10 @@ func (fc *fastCompiler) constLoop(listArg ast.Node, pred *ast.PredicateNode, sto
 // memo), and each element is charged what lower or upper is charged for
 // it on every call, so the budget is spent as the VM spends it. A long or
 // non-ASCII text takes general, the loop of constLoop.
-func (fc *fastCompiler) caseMappedLoop(x ast.Node, general func(*Env) (string, error), list []string, op func(s, elem string) bool, stopOn, onStop bool) (fastFn, bool) {
+//
+// With sub (the operator is contains), the mapped text is read once for
+// all the entries, and each element's test is a look at the result.
+func (fc *fastCompiler) caseMappedLoop(x ast.Node, general func(*Env) (string, error), list []string, op func(s, elem string) bool, sub *substrings, stopOn, onStop bool) (fastFn, bool) {
 	call, ok := x.(*ast.CallNode)
 	if !ok || len(call.Arguments) != 2 || !isEnv(call.Arguments[0]) {
 		return fastFn{}, false
@@ -907,6 +914,21 @@ func (fc *fastCompiler) caseMappedLoop(x ast.Node, general func(*Env) (string, e
 			return !onStop, nil
 		}
 		cost := len(s) * 3 / 2
+		if sub != nil {
+			found := sub.occurring(mapped, &e.found)
+			for j := range list {
+				if err := e.tick(); err != nil {
+					return false, err
+				}
+				if err := e.charge(cost); err != nil {
+					return false, err
+				}
+				if (found[j/64]>>(j%64)&1 != 0) == stopOn {
+					return onStop, nil
+				}
+			}
+			return !onStop, nil
+		}
 		for _, elem := range list {
 			if err := e.tick(); err != nil {
 				return false, err
@@ -920,6 +942,57 @@ func (fc *fastCompiler) caseMappedLoop(x ast.Node, general func(*Env) (string, e
 		}
 		return !onStop, nil
 	}}, true
+}
+
+// substringsMinEntries is the shortest list whose entries are looked for
+// in one pass (substrings) rather than one strings.Contains each.
+const substringsMinEntries = 12
+
+// substrings finds which entries of a list occur in a text, reading the
+// text once: at each byte, only the entries beginning with it are
+// compared. It answers what strings.Contains answers for each entry.
+type substrings struct {
+	n       int
+	byFirst [256][]substringEntry
+	empty   []int // entries "", in every text
+}
+
+type substringEntry struct {
+	rest string // the entry after its first byte
+	j    int
+}
+
+func newSubstrings(list []string) *substrings {
+	m := &substrings{n: len(list)}
+	for j, entry := range list {
+		if entry == "" {
+			m.empty = append(m.empty, j)
+			continue
+		}
+		m.byFirst[entry[0]] = append(m.byFirst[entry[0]], substringEntry{rest: entry[1:], j: j})
+	}
+	return m
+}
+
+// occurring returns a bit set of the entries s contains, in *buf.
+func (m *substrings) occurring(s string, buf *[]uint64) []uint64 {
+	words := (m.n + 63) / 64
+	if cap(*buf) < words {
+		*buf = make([]uint64, words)
+	}
+	found := (*buf)[:words]
+	clear(found)
+	for _, j := range m.empty {
+		found[j/64] |= 1 << (j % 64)
+	}
+	for i := 0; i < len(s); i++ {
+		for _, c := range m.byFirst[s[i]] {
+			if strings.HasPrefix(s[i+1:], c.rest) {
+				found[c.j/64] |= 1 << (c.j % 64)
+			}
+		}
+	}
+	return found
 }
 
 // asciiCaseMap returns strings.ToLower(s) (from 'A') or strings.ToUpper(s)
