@@ -191,15 +191,24 @@ func (e *Engine) evaluate(ctx context.Context, rs *rules.RuleSet, env *rules.Env
 // run evaluates the rules in order until one decides.
 func (e *Engine) run(m *vm.VM, rs *rules.RuleSet, env *rules.Env, res *Result) {
 	var last *rules.Rule // the rule that ran last: it was running when time ran out
+	// skipped is set while the rules since the last look at the clock
+	// were copies of a condition already found false: each takes a few
+	// nanoseconds, so one look after them stands for theirs, as if the
+	// deadline had passed at the last of them.
+	skipped := false
 	for _, r := range rs.Rules {
 		if !r.AppliesTo(env.Trigger) {
+			continue
+		}
+		if r.Shared != 0 && r.Fast != nil && env.SharedMiss(r) {
+			last, skipped = r, true
 			continue
 		}
 		if err := env.Interrupted(); err != nil {
 			e.stop(res, last, err)
 			return
 		}
-		last = r
+		last, skipped = r, false
 		var matched bool
 		var err error
 		if r.Fast != nil {
@@ -237,6 +246,11 @@ func (e *Engine) run(m *vm.VM, rs *rules.RuleSet, env *rules.Env, res *Result) {
 			if e.tag(m, res, r, env) {
 				return
 			}
+		}
+	}
+	if skipped {
+		if err := env.Interrupted(); err != nil {
+			e.stop(res, last, err)
 		}
 	}
 }

@@ -58,7 +58,7 @@ func (e *Engine) count(ctx context.Context, m *vm.VM, rs *rules.RuleSet, env *ru
 		if !call.Rule.AppliesTo(env.Trigger) {
 			continue
 		}
-		key, err := runString(m, call.Key, env)
+		key, err := runKey(m, call.Key, call.KeyFast, env)
 		if err != nil {
 			sc.vals[i].Err = fmt.Errorf("key: %w", oneLine(err))
 			continue
@@ -66,7 +66,7 @@ func (e *Engine) count(ctx context.Context, m *vm.VM, rs *rules.RuleSet, env *ru
 		kind := stateKinds[call.Kind]
 		op := state.Op{Kind: kind, Key: state.KeyOf(kind, call.Window, key), Window: call.Window, Record: call.Rule.CountsOn(env.Trigger)}
 		if call.Kind == rules.StateDistinct {
-			v, err := runString(m, call.Value, env)
+			v, err := runKey(m, call.Value, call.ValueFast, env)
 			if err != nil {
 				sc.vals[i].Err = fmt.Errorf("value: %w", oneLine(err))
 				continue
@@ -137,6 +137,15 @@ func (e *Engine) strike(ctx context.Context, m *vm.VM, env *rules.Env, res *Resu
 		return
 	}
 	res.Strikes = append(res.Strikes, sc.struck...)
+}
+
+// runKey evaluates a state call's key or value, on the fast path when it
+// has one.
+func runKey(m *vm.VM, p *vm.Program, fast func(*rules.Env) (string, error), env *rules.Env) (string, error) {
+	if fast != nil {
+		return fast(env)
+	}
+	return runString(m, p, env)
 }
 
 func runString(m *vm.VM, p *vm.Program, env *rules.Env) (string, error) {

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -83,24 +84,29 @@ func (e *Env) BeginEvaluationWithin(ctx context.Context, timeout time.Duration) 
 	e.budget.timed = true
 }
 
-// EndEvaluation stops the timer of the evaluation BeginEvaluation began.
-// The engine calls it when the evaluation ends; calling it again, or
-// without a BeginEvaluation, does nothing.
+// EndEvaluation ends the evaluation BeginEvaluation began. The engine
+// calls it when the evaluation ends; calling it again, or without a
+// BeginEvaluation, does nothing. The timer is left to fire: stopping and
+// starting it again for every message cost more than the rest of the
+// bookkeeping of a deadline, and a firing for a deadline that is no
+// longer current only sets the timer for the current one.
 func (e *Env) EndEvaluation() {
-	if e.budget.timed {
-		e.timer.t.Stop()
-		e.budget.timed = false
-	}
+	e.budget.timed = false
 }
 
-// deadlineTimer is an environment's timer, reused by its evaluations: one
-// Reset and one Stop per message instead of a new timer. A firing can
-// come late, while the next evaluation runs; it then records the deadline
-// it was armed for, which is not the current one, and is ignored.
+// deadlineTimer is an environment's timer, reused by its evaluations. It
+// is set again only when the deadline of an evaluation comes before the
+// time it is set to fire (the first message, or after a longer timeout);
+// otherwise it fires at an earlier message's deadline and sets itself for
+// the current one. A firing records the deadline that passed, which is
+// the current one or, when it comes late, an earlier one, then ignored.
 type deadlineTimer struct {
 	t        *time.Timer
 	deadline atomic.Int64 // since clockBase, of the current arming
 	expired  atomic.Int64 // the deadline that passed
+
+	mu     sync.Mutex
+	fireAt int64 // since clockBase, when t fires; 0 when it is not set
 }
 
 // clockBase is the origin of deadlineTimer's times, which are monotonic.
@@ -108,19 +114,34 @@ var clockBase = time.Now()
 
 func newDeadlineTimer() *deadlineTimer {
 	d := &deadlineTimer{}
-	d.t = time.AfterFunc(time.Hour, func() {
-		dl := d.deadline.Load()
-		if int64(time.Since(clockBase)) >= dl {
-			d.expired.Store(dl)
-		}
-	})
+	d.t = time.AfterFunc(time.Hour, d.fire)
 	d.t.Stop()
 	return d
 }
 
+func (d *deadlineTimer) fire() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	now, dl := int64(time.Since(clockBase)), d.deadline.Load()
+	if now < dl {
+		// An earlier message's deadline: wait for the current one.
+		d.fireAt = dl
+		d.t.Reset(time.Duration(dl - now))
+		return
+	}
+	d.expired.Store(dl)
+	d.fireAt = 0
+}
+
 func (d *deadlineTimer) arm(timeout time.Duration) {
-	d.deadline.Store(int64(time.Since(clockBase) + timeout))
-	d.t.Reset(timeout)
+	dl := int64(time.Since(clockBase) + timeout)
+	d.deadline.Store(dl)
+	d.mu.Lock()
+	if d.fireAt == 0 || dl < d.fireAt {
+		d.fireAt = dl
+		d.t.Reset(timeout)
+	}
+	d.mu.Unlock()
 }
 
 func (d *deadlineTimer) passed() bool {
@@ -414,22 +435,22 @@ var memoBuiltins = map[string]bool{"lower": true, "upper": true}
 const memoMinLen = 256
 
 func memoized(name string, fn func(p ...any) (any, error)) func(p ...any) (any, error) {
+	id := memoID(name)
 	return func(p ...any) (any, error) {
 		s, ok := p[1].(string)
 		if !ok || len(s) < memoMinLen {
 			return fn(p...)
 		}
 		env := p[0].(*Env)
-		var err error
-		out := env.memo(name, s, func(string) any {
-			var v any
-			v, err = fn(p...)
-			return v
-		})
-		if err != nil {
-			env.forget(name, s) // a failed call is not a result
-			return nil, err
+		if out, ok := env.cache.str.get(id, s); ok {
+			return out, nil
 		}
+		v, err := fn(p...)
+		if err != nil {
+			return nil, err // a failed call is not a result
+		}
+		out, _ := v.(string)
+		env.cache.str.put(id, s, out)
 		return out, nil
 	}
 }

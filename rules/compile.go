@@ -139,6 +139,8 @@ type compiler struct {
 	// whose calls never count); current is the rule being compiled.
 	state   *[]*StateCall
 	current *Rule
+	// lastLists are the lists the last expression compiled names.
+	lastLists []*list
 }
 
 // compile compiles one expression. asBool requires a boolean result (when);
@@ -169,6 +171,7 @@ func (c *compiler) compile(n *yaml.Node, id, what string, asBool bool) (*vm.Prog
 	}
 	lp.stateSlots = slots
 	prog, err := expr.Compile(n.Value, append(opts, expr.Patch(lp), expr.Patch(boundPatcher{}))...)
+	c.lastLists = lp.used
 	lp.check()
 	if lp.err != nil {
 		// The patcher's findings explain a type error better than the
@@ -236,6 +239,23 @@ func (c *compiler) position(n *yaml.Node, offset int) (line, col int) {
 	}
 }
 
+// shareKey is the key under which rules share the condition when of an
+// expression naming lists: the same text over lists of the same entries
+// is the same condition, in whichever file.
+func shareKey(when string, lists []*list) string {
+	var b strings.Builder
+	b.WriteString(when)
+	for _, l := range lists {
+		b.WriteString("\x00")
+		b.WriteString(l.name)
+		for _, e := range l.entries {
+			b.WriteString("\x01")
+			b.WriteString(e)
+		}
+	}
+	return b.String()
+}
+
 // listPatcher rewrites lists.NAME into the entries of this file's list NAME,
 // so lists are resolved at load and a misspelt name is a load error. When the
 // list is the second argument of hasWord, hasSubstring or mask, it passes the
@@ -251,6 +271,9 @@ type listPatcher struct {
 	// stateSlots are the slots of the expression's stateful calls, in walk
 	// order (see liftState); each call becomes state$get($env, SLOT).
 	stateSlots []int
+	// used are the lists the expression names, in order, for the key
+	// under which rules of several files share a condition.
+	used []*list
 }
 
 func (p *listPatcher) fail(n ast.Node, format string, args ...any) {
@@ -286,6 +309,7 @@ func (p *listPatcher) Visit(node *ast.Node) {
 		}
 		c := &ast.ConstantNode{Value: l.entries}
 		p.consts[c] = l
+		p.used = append(p.used, l)
 		ast.Patch(node, c)
 	case *ast.BinaryNode:
 		// x in lists.NAME looks x up in a set instead of comparing it with

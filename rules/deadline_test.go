@@ -58,4 +58,29 @@ func TestDeadlineTimerReuse(t *testing.T) {
 		t.Fatalf("ctx's deadline: Interrupted = %v, want DeadlineExceeded", err)
 	}
 	e.EndEvaluation()
+
+	// The timer is not stopped between messages: after a long timeout a
+	// short one must still stop its evaluation at its own deadline, and
+	// after many messages that ended early, the one that runs over.
+	e.BeginEvaluationWithin(ctx, time.Hour)
+	e.EndEvaluation()
+	e.BeginEvaluationWithin(ctx, 5*time.Millisecond)
+	time.Sleep(30 * time.Millisecond)
+	if err := e.Interrupted(); err != context.DeadlineExceeded {
+		t.Fatalf("a short timeout after a long one: Interrupted = %v, want DeadlineExceeded", err)
+	}
+	e.EndEvaluation()
+	for range 100 {
+		e.BeginEvaluationWithin(ctx, 5*time.Millisecond)
+		if err := e.Interrupted(); err != nil {
+			t.Fatalf("a message ending early: Interrupted = %v, want nil", err)
+		}
+		e.EndEvaluation()
+	}
+	e.BeginEvaluationWithin(ctx, 5*time.Millisecond)
+	time.Sleep(30 * time.Millisecond)
+	if err := e.Interrupted(); err != context.DeadlineExceeded {
+		t.Fatalf("after messages that ended early: Interrupted = %v, want DeadlineExceeded", err)
+	}
+	e.EndEvaluation()
 }

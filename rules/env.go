@@ -1,6 +1,6 @@
 package rules
 
-import "slices"
+import "github.com/modgate/modgate/rules/textfn"
 
 // Env is what a rule expression sees: the environment of SPEC §6, built once
 // per message by the adapters in server/cometchat and shared by every rule.
@@ -27,14 +27,22 @@ type Env struct {
 	Context []ContextMessage `expr:"context" yaml:"context"`
 
 	// cache holds the results of the text functions for this message, so
-	// that twenty rules calling normalize(text) normalize it once.
-	cache []cached
+	// that twenty rules calling normalize(text) normalize it once (memo.go).
+	cache memoCache
 	// budget is this evaluation's allowance of time and memory (budget.go).
 	budget budget
 	timer  *deadlineTimer // built on first use, reused
 	// loop holds the elements the fast path's loops are at, by depth
 	// (fast.go).
 	loop [maxLoopDepth]string
+	// words reads the words of a text for the fast path's scans of
+	// words(x) (fast.go), its buffer reused from message to message.
+	words textfn.WordScanner
+	// caseBuf holds a short ASCII text mapped to lower or upper case by
+	// the fast path's loops (asciiCaseMap).
+	caseBuf []byte
+	// found holds which entries of a list a text contains (substrings).
+	found []uint64
 	// shared holds the results of conditions that several rules share
 	// (Rule.Shared), valid while their gen is the evaluation's.
 	shared []sharedResult
@@ -44,33 +52,27 @@ type Env struct {
 	state []StateValue
 }
 
-// cached is one memoized call of a text function.
-type cached struct {
-	fn  string
-	in  string
-	out any
-}
-
-// Reset empties e for the next message. It keeps the memory an adapter
-// reusing environments would otherwise allocate again for every message:
-// the message's slices, emptied and cleared so that they do not keep an
-// earlier body alive, and the evaluation's scratch space (memo cache,
-// shared results, deadline timer).
+// Reset empties e for the next message: every field of the message is
+// zeroed, and the message's slices are emptied and cleared so that they do
+// not keep an earlier body alive. The evaluation's scratch space (memo
+// tables, word scanner and buffers, shared results, deadline timer) is
+// kept, which an adapter reusing environments would otherwise allocate
+// again for every message. TestResetZeroesTheMessage checks that no
+// field of the message is left out.
 func (e *Env) Reset() {
-	cache, shared, gen, timer := e.cache, e.shared, e.gen, e.timer
-	clear(cache)
-	*e = Env{
-		Message: Message{
-			Attachments: reuse(e.Message.Attachments),
-			Mentions:    reuse(e.Message.Mentions),
-			Tags:        reuse(e.Message.Tags),
-		},
-		Context: reuse(e.Context),
-		cache:   cache[:0],
-		shared:  shared,
-		gen:     gen, // with shared: its results are told apart by gen
-		timer:   timer,
+	e.Trigger, e.AppID, e.Webhook, e.Text = "", "", "", ""
+	e.Message = Message{
+		Attachments: reuse(e.Message.Attachments),
+		Mentions:    reuse(e.Message.Mentions),
+		Tags:        reuse(e.Message.Tags),
 	}
+	e.Sender, e.Receiver = User{}, Receiver{}
+	e.Lists, e.Payload = nil, nil
+	e.Context = reuse(e.Context)
+	e.budget = budget{}
+	e.loop = [maxLoopDepth]string{}
+	e.cache.reset()
+	e.state = nil
 }
 
 // reuse empties s for reuse, clearing what it held.
@@ -82,8 +84,7 @@ func reuse[T any](s []T) []T {
 // ResetCache forgets the memoized text function results. The engine calls
 // it before each evaluation, since adapters reuse environments.
 func (e *Env) ResetCache() {
-	clear(e.cache)
-	e.cache = e.cache[:0]
+	e.cache.reset()
 	e.state = nil
 	e.gen++
 	if e.gen == 0 { // wrapped: results of 2³² evaluations ago look current
@@ -102,6 +103,22 @@ type sharedResult struct {
 // Match evaluates r's condition on the fast path (r.Fast must be set),
 // once per message for the rules sharing it (r.Shared).
 func (e *Env) Match(r *Rule) (bool, error) {
+	if slot := uint(r.Shared - 1); slot < uint(len(e.shared)) && e.shared[slot].gen == e.gen {
+		return e.shared[slot].matched, e.shared[slot].err
+	}
+	return e.match(r)
+}
+
+// SharedMiss reports whether r's condition is shared with a rule that
+// already ran for this message and was not matched, without failing: r
+// then has nothing left to do. The engine skips such rules in large rule
+// sets, where most rules are copies of conditions already evaluated.
+func (e *Env) SharedMiss(r *Rule) bool {
+	slot := uint(r.Shared - 1)
+	return slot < uint(len(e.shared)) && e.shared[slot].gen == e.gen && !e.shared[slot].matched && e.shared[slot].err == nil
+}
+
+func (e *Env) match(r *Rule) (bool, error) {
 	if r.Shared == 0 {
 		return r.Fast(e)
 	}
@@ -109,29 +126,9 @@ func (e *Env) Match(r *Rule) (bool, error) {
 	if slot >= len(e.shared) {
 		e.shared = append(e.shared, make([]sharedResult, slot+1-len(e.shared))...)
 	}
-	if s := &e.shared[slot]; s.gen == e.gen {
-		return s.matched, s.err
-	}
 	matched, err := r.Fast(e)
 	e.shared[slot] = sharedResult{gen: e.gen, matched: matched, err: err}
 	return matched, err
-}
-
-// memo returns fn(in), computed once per message.
-func (e *Env) memo(name string, in string, fn func(string) any) any {
-	for i := range e.cache {
-		if c := &e.cache[i]; c.fn == name && c.in == in {
-			return c.out
-		}
-	}
-	out := fn(in)
-	e.cache = append(e.cache, cached{fn: name, in: in, out: out})
-	return out
-}
-
-// forget drops the memoized result of fn(in), for a call that failed.
-func (e *Env) forget(name, in string) {
-	e.cache = slices.DeleteFunc(e.cache, func(c cached) bool { return c.fn == name && c.in == in })
 }
 
 // Message is the message being moderated.

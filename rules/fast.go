@@ -47,11 +47,24 @@ type fastFn struct {
 	i  func(*Env) (int, error)
 	ss func(*Env) ([]string, error) // []string
 	a  func(*Env) (any, error)      // any other type, boxed
+	// konst is the value of a literal, boxed once at load, so that
+	// boxed need not box it again for every message.
+	konst   any
+	isConst bool
+}
+
+// constant returns f as the literal v.
+func (f fastFn) constant(v any) fastFn {
+	f.konst, f.isConst = v, true
+	return f
 }
 
 // boxed returns f as a function of any result.
 func (f fastFn) boxed() func(*Env) (any, error) {
 	switch {
+	case f.isConst:
+		v := f.konst
+		return func(*Env) (any, error) { return v, nil }
 	case f.a != nil:
 		return f.a
 	case f.b != nil:
@@ -89,6 +102,21 @@ func compileFast(prog *vm.Program) (fn func(*Env) (bool, error), shareable bool)
 		return nil, false
 	}
 	return f.b, !fc.stateful
+}
+
+// compileFastString compiles prog, a string expression of the message (a
+// state call's key or value), or returns nil if a node of it is not
+// covered.
+func compileFastString(prog *vm.Program) func(*Env) (string, error) {
+	if prog == nil || noFast {
+		return nil
+	}
+	fc := &fastCompiler{}
+	f, err := fc.node(prog.Node())
+	if err != nil || f.s == nil || fc.stateful {
+		return nil
+	}
+	return f.s
 }
 
 type fastCompiler struct {
@@ -190,18 +218,18 @@ func (fc *fastCompiler) node(n ast.Node) (fastFn, error) {
 	switch n := n.(type) {
 	case *ast.BoolNode:
 		v := n.Value
-		return fastFn{b: func(*Env) (bool, error) { return v, nil }}, nil
+		return fastFn{b: func(*Env) (bool, error) { return v, nil }}.constant(v), nil
 	case *ast.StringNode:
 		v := n.Value
-		return fastFn{s: func(*Env) (string, error) { return v, nil }}, nil
+		return fastFn{s: func(*Env) (string, error) { return v, nil }}.constant(v), nil
 	case *ast.IntegerNode:
 		if k := kindOf(n); k != reflect.Int {
 			return fastFn{}, errNotFast{n}
 		}
 		v := n.Value
-		return fastFn{i: func(*Env) (int, error) { return v, nil }}, nil
+		return fastFn{i: func(*Env) (int, error) { return v, nil }}.constant(v), nil
 	case *ast.NilNode:
-		return fastFn{a: func(*Env) (any, error) { return nil, nil }}, nil
+		return fastFn{a: func(*Env) (any, error) { return nil, nil }}.constant(nil), nil
 	case *ast.ConstantNode:
 		if v, ok := n.Value.([]string); ok {
 			return fastFn{ss: func(*Env) ([]string, error) { return v, nil }}, nil
@@ -268,20 +296,19 @@ func (fc *fastCompiler) member(n *ast.MemberNode) (fastFn, error) {
 func (fc *fastCompiler) binary(n *ast.BinaryNode) (fastFn, error) {
 	// in over a constant set: x in lists.NAME, x in ["a", "b"].
 	if n.Operator == "in" {
-		set, ok := n.Right.(*ast.ConstantNode)
+		c, ok := n.Right.(*ast.ConstantNode)
 		if !ok {
 			return fastFn{}, errNotFast{n}
 		}
-		m, ok := set.Value.(map[string]struct{})
+		m, ok := c.Value.(map[string]struct{})
 		l, err := fc.node(n.Left)
 		if !ok || err != nil || l.s == nil {
 			return fastFn{}, errNotFast{n}
 		}
-		x := l.s
+		x, set := l.s, newStringSet(m)
 		return fastFn{b: func(e *Env) (bool, error) {
 			v, err := x(e)
-			_, in := m[v]
-			return in, err
+			return set.has(v), err
 		}}, nil
 	}
 	if n.Operator == "matches" {
@@ -294,10 +321,19 @@ func (fc *fastCompiler) binary(n *ast.BinaryNode) (fastFn, error) {
 		if err != nil || lerr != nil || l.s == nil {
 			return fastFn{}, errNotFast{n}
 		}
-		x := l.s
+		// Every match begins with the pattern's literal prefix (http of
+		// https?://): a text without it is no match, and the regexp
+		// machine need not start.
+		x, prefix := l.s, ""
+		if p, _ := re.LiteralPrefix(); p != "" {
+			prefix = p
+		}
 		return fastFn{b: func(e *Env) (bool, error) {
 			v, err := x(e)
-			return err == nil && re.MatchString(v), err
+			if err != nil || prefix != "" && !strings.Contains(v, prefix) {
+				return false, err
+			}
+			return re.MatchString(v), nil
 		}}, nil
 	}
 	l, err := fc.node(n.Left)
@@ -369,6 +405,24 @@ func (fc *fastCompiler) binary(n *ast.BinaryNode) (fastFn, error) {
 			"contains": strings.Contains, "startsWith": strings.HasPrefix, "endsWith": strings.HasSuffix,
 		}[n.Operator]
 		return fastFn{b: both(x, y, op)}, nil
+	case "+":
+		// Only in the expressions compiled without boundPatcher (the
+		// keys of state calls): in conditions it is bound$concat.
+		if l.s == nil || r.s == nil {
+			return fastFn{}, errNotFast{n}
+		}
+		x, y := l.s, r.s
+		return fastFn{s: func(e *Env) (string, error) {
+			a, err := x(e)
+			if err != nil {
+				return "", err
+			}
+			b, err := y(e)
+			if err != nil {
+				return "", err
+			}
+			return a + b, nil
+		}}, nil
 	case "??":
 		x, y := l.boxed(), r.boxed()
 		return fastFn{a: func(e *Env) (any, error) {
@@ -463,6 +517,14 @@ func both[T any](x, y func(*Env) (T, error), op func(a, b T) bool) func(*Env) (b
 	}
 }
 
+// anyIsString is runtime.Equal(v, s) for a string s, without boxing s:
+// a value equals a string only if it is that string (its other cases,
+// numbers, times, nil and reflect.DeepEqual, need the same type).
+func anyIsString(v any, s string) bool {
+	x, ok := v.(string)
+	return ok && x == s
+}
+
 // equality compiles l == r: unboxed for two strings or two ints, else
 // expr's own runtime.Equal on the boxed values.
 func equality(l, r fastFn) (func(*Env) (bool, error), bool) {
@@ -473,6 +535,26 @@ func equality(l, r fastFn) (func(*Env) (bool, error), bool) {
 		return both(l.i, r.i, func(a, b int) bool { return a == b }), true
 	case l.ss != nil || r.ss != nil:
 		return nil, false // slices compare by reflection in expr
+	case l.a != nil && r.s != nil:
+		x, y := l.a, r.s
+		return func(e *Env) (bool, error) {
+			v, err := x(e)
+			if err != nil {
+				return false, err
+			}
+			s, err := y(e)
+			return err == nil && anyIsString(v, s), err
+		}, true
+	case l.s != nil && r.a != nil:
+		x, y := l.s, r.a
+		return func(e *Env) (bool, error) {
+			s, err := x(e)
+			if err != nil {
+				return false, err
+			}
+			v, err := y(e)
+			return err == nil && anyIsString(v, s), err
+		}, true
 	}
 	x, y := l.boxed(), r.boxed()
 	if x == nil || y == nil {
@@ -525,6 +607,21 @@ func (fc *fastCompiler) loop(n *ast.BuiltinNode) (fastFn, error) {
 	if !ok {
 		return fastFn{}, errNotFast{n}
 	}
+	// any stops at the first true, all and none at the first false or
+	// true; an empty list is false for any, true for all and none.
+	stopOn, onStop := true, true // any
+	switch n.Name {
+	case "all":
+		stopOn, onStop = false, false
+	case "none":
+		stopOn, onStop = true, false
+	}
+	if f, ok := fc.wordsInSet(n.Arguments[0], pred, stopOn, onStop); ok {
+		return f, nil
+	}
+	if f, ok := fc.constLoop(n.Arguments[0], pred, stopOn, onStop); ok {
+		return f, nil
+	}
 	list, err := fc.node(n.Arguments[0])
 	if err != nil || list.ss == nil {
 		return fastFn{}, errNotFast{n}
@@ -536,15 +633,6 @@ func (fc *fastCompiler) loop(n *ast.BuiltinNode) (fastFn, error) {
 		return fastFn{}, errNotFast{n}
 	}
 	xs, p, d := list.ss, body.b, fc.depth
-	// any stops at the first true, all and none at the first false or
-	// true; an empty list is false for any, true for all and none.
-	stopOn, onStop := true, true // any
-	switch n.Name {
-	case "all":
-		stopOn, onStop = false, false
-	case "none":
-		stopOn, onStop = true, false
-	}
 	return fastFn{b: func(e *Env) (bool, error) {
 		l, err := xs(e)
 		if err != nil {
@@ -562,6 +650,373 @@ func (fc *fastCompiler) loop(n *ast.BuiltinNode) (fastFn, error) {
 		}
 		return !onStop, nil
 	}}, nil
+}
+
+// stringSet is a set of strings with a filter in front of its map: most
+// probes (the words of a message against a list of blocked words) miss,
+// and a miss of the filter costs a few instructions where hashing the
+// string costs some ten nanoseconds.
+type stringSet struct {
+	m map[string]struct{}
+	// filter has the bit filterBit(s) set for each s in m.
+	filter [4]uint64
+}
+
+func newStringSet(m map[string]struct{}) *stringSet {
+	set := &stringSet{m: m}
+	for s := range m {
+		b := filterBit(s)
+		set.filter[b/64] |= 1 << (b % 64)
+	}
+	return set
+}
+
+// filterBit mixes a string's length and its first and last bytes.
+func filterBit(s string) uint {
+	if s == "" {
+		return 0
+	}
+	return (uint(len(s))*131 + uint(s[0])*7 + uint(s[len(s)-1])) & 255
+}
+
+func (set *stringSet) has(s string) bool {
+	if b := filterBit(s); set.filter[b/64]&(1<<(b%64)) == 0 {
+		return false
+	}
+	_, in := set.m[s]
+	return in
+}
+
+// tickedBody returns the author's predicate of a loop, behind the tick
+// boundPatcher put first.
+func tickedBody(pred *ast.PredicateNode) (ast.Node, bool) {
+	seq, ok := pred.Node.(*ast.SequenceNode)
+	if !ok || len(seq.Nodes) != 2 {
+		return nil, false
+	}
+	tick, ok := seq.Nodes[0].(*ast.CallNode)
+	if !ok || len(tick.Arguments) != 1 || !isEnv(tick.Arguments[0]) {
+		return nil, false
+	}
+	if id, ok := tick.Callee.(*ast.IdentifierNode); !ok || id.Value != "bound$tick" {
+		return nil, false
+	}
+	return seq.Nodes[1], true
+}
+
+// isElement reports whether n is # (the loop's element).
+func isElement(n ast.Node) bool {
+	p, ok := n.(*ast.PointerNode)
+	return ok && p.Name == ""
+}
+
+// readsElement reports whether n refers to a loop's element or index
+// anywhere: # inside n would be the element of the loop around it.
+func readsElement(n ast.Node) bool {
+	found := false
+	ast.Walk(&n, visitFunc(func(n *ast.Node) {
+		if _, ok := (*n).(*ast.PointerNode); ok {
+			found = true
+		}
+	}))
+	return found
+}
+
+type visitFunc func(*ast.Node)
+
+func (f visitFunc) Visit(n *ast.Node) { f(n) }
+
+// wordsInSet compiles any(words(x), {# in SET}) (and all, none) into a
+// scan of the words of x that probes the set with each, through the
+// tokenizer of Words itself (textfn.WordScanner), so the two cannot
+// disagree, and with no list built. If words(x) is already memoized for
+// the message, its list is read instead. Each word ticks, as the VM's
+// loop does, and the scan stops where the loop would.
+func (fc *fastCompiler) wordsInSet(listArg ast.Node, pred *ast.PredicateNode, stopOn, onStop bool) (fastFn, bool) {
+	call, ok := listArg.(*ast.CallNode)
+	if !ok || len(call.Arguments) != 2 || !isEnv(call.Arguments[0]) {
+		return fastFn{}, false
+	}
+	if id, ok := call.Callee.(*ast.IdentifierNode); !ok || id.Value != memoNames["words"] {
+		return fastFn{}, false
+	}
+	body, ok := tickedBody(pred)
+	if !ok {
+		return fastFn{}, false
+	}
+	in, ok := body.(*ast.BinaryNode)
+	if !ok || in.Operator != "in" || !isElement(in.Left) {
+		return fastFn{}, false
+	}
+	c, ok := in.Right.(*ast.ConstantNode)
+	if !ok {
+		return fastFn{}, false
+	}
+	m, ok := c.Value.(map[string]struct{})
+	if !ok {
+		return fastFn{}, false
+	}
+	set := newStringSet(m)
+	x, err := fc.node(call.Arguments[1])
+	if err != nil || x.s == nil {
+		return fastFn{}, false
+	}
+	get, id := x.s, memoImpls[memoNames["words"]].id
+	return fastFn{b: func(e *Env) (bool, error) {
+		s, err := get(e)
+		if err != nil {
+			return false, err
+		}
+		if ws, ok := e.cache.strs.get(id, s); ok {
+			for _, w := range ws {
+				if err := e.tick(); err != nil {
+					return false, err
+				}
+				if set.has(w) == stopOn {
+					return onStop, nil
+				}
+			}
+			return !onStop, nil
+		}
+		sc := &e.words
+		sc.Reset(s)
+		for {
+			w, ok := sc.Next()
+			if !ok {
+				return !onStop, nil
+			}
+			if err := e.tick(); err != nil {
+				return false, err
+			}
+			if set.has(w) == stopOn {
+				return onStop, nil
+			}
+		}
+	}}, true
+}
+
+// constLoop compiles a loop over a constant list whose predicate compares
+// one expression that does not read # with the element:
+// any(lists.phrases, {lower(text) contains #}), and startsWith, endsWith,
+// ==. It is the loop the VM runs, with the same tick and the same
+// evaluation of x for each element (so the same charges), without the
+// closures of the general loop between them.
+func (fc *fastCompiler) constLoop(listArg ast.Node, pred *ast.PredicateNode, stopOn, onStop bool) (fastFn, bool) {
+	c, ok := listArg.(*ast.ConstantNode)
+	if !ok {
+		return fastFn{}, false
+	}
+	list, ok := c.Value.([]string)
+	if !ok {
+		return fastFn{}, false
+	}
+	body, ok := tickedBody(pred)
+	if !ok {
+		return fastFn{}, false
+	}
+	cmp, ok := body.(*ast.BinaryNode)
+	if !ok || !isElement(cmp.Right) || readsElement(cmp.Left) {
+		return fastFn{}, false
+	}
+	var op func(s, elem string) bool
+	switch cmp.Operator {
+	case "contains":
+		op = strings.Contains
+	case "startsWith":
+		op = strings.HasPrefix
+	case "endsWith":
+		op = strings.HasSuffix
+	case "==":
+		op = func(a, b string) bool { return a == b }
+	default:
+		return fastFn{}, false
+	}
+	if kindOf(cmp.Right) != reflect.String {
+		return fastFn{}, false
+	}
+	x, err := fc.node(cmp.Left)
+	if err != nil || x.s == nil {
+		return fastFn{}, false
+	}
+	get := x.s
+	var sub *substrings
+	if cmp.Operator == "contains" && len(list) >= substringsMinEntries {
+		sub = newSubstrings(list)
+	}
+	if f, ok := fc.caseMappedLoop(cmp.Left, get, list, op, sub, stopOn, onStop); ok {
+		return f, true
+	}
+	return fastFn{b: func(e *Env) (bool, error) {
+		for _, elem := range list {
+			if err := e.tick(); err != nil {
+				return false, err
+			}
+			s, err := get(e)
+			if err != nil {
+				return false, err
+			}
+			if op(s, elem) == stopOn {
+				return onStop, nil
+			}
+		}
+		return !onStop, nil
+	}}, true
+}
+
+// caseMappedLoop compiles constLoop's loop when x is lower or upper of a
+// field: any(lists.phrases, {lower(text) contains #}). A short ASCII text
+// is mapped once, into a buffer of the environment (no allocation, no
+// memo), and each element is charged what lower or upper is charged for
+// it on every call, so the budget is spent as the VM spends it. A long or
+// non-ASCII text takes general, the loop of constLoop.
+//
+// With sub (the operator is contains), the mapped text is read once for
+// all the entries, and each element's test is a look at the result.
+func (fc *fastCompiler) caseMappedLoop(x ast.Node, general func(*Env) (string, error), list []string, op func(s, elem string) bool, sub *substrings, stopOn, onStop bool) (fastFn, bool) {
+	call, ok := x.(*ast.CallNode)
+	if !ok || len(call.Arguments) != 2 || !isEnv(call.Arguments[0]) {
+		return fastFn{}, false
+	}
+	id, ok := call.Callee.(*ast.IdentifierNode)
+	if !ok {
+		return fastFn{}, false
+	}
+	var from byte // the first letter of the case mapped away
+	switch id.Value {
+	case "bound$lower":
+		from = 'A'
+	case "bound$upper":
+		from = 'a'
+	default:
+		return fastFn{}, false
+	}
+	path, ok := fieldPath(call.Arguments[1])
+	if !ok || envFields[path].typ.Kind() != reflect.String {
+		return fastFn{}, false
+	}
+	off := envFields[path].offset
+	return fastFn{b: func(e *Env) (bool, error) {
+		s := *(*string)(unsafe.Add(unsafe.Pointer(e), off))
+		mapped, ok := e.asciiCaseMap(s, from)
+		if !ok {
+			for _, elem := range list {
+				if err := e.tick(); err != nil {
+					return false, err
+				}
+				m, err := general(e)
+				if err != nil {
+					return false, err
+				}
+				if op(m, elem) == stopOn {
+					return onStop, nil
+				}
+			}
+			return !onStop, nil
+		}
+		cost := len(s) * 3 / 2
+		if sub != nil {
+			found := sub.occurring(mapped, &e.found)
+			for j := range list {
+				if err := e.tick(); err != nil {
+					return false, err
+				}
+				if err := e.charge(cost); err != nil {
+					return false, err
+				}
+				if (found[j/64]>>(j%64)&1 != 0) == stopOn {
+					return onStop, nil
+				}
+			}
+			return !onStop, nil
+		}
+		for _, elem := range list {
+			if err := e.tick(); err != nil {
+				return false, err
+			}
+			if err := e.charge(cost); err != nil {
+				return false, err
+			}
+			if op(mapped, elem) == stopOn {
+				return onStop, nil
+			}
+		}
+		return !onStop, nil
+	}}, true
+}
+
+// substringsMinEntries is the shortest list whose entries are looked for
+// in one pass (substrings) rather than one strings.Contains each.
+const substringsMinEntries = 12
+
+// substrings finds which entries of a list occur in a text, reading the
+// text once: at each byte, only the entries beginning with it are
+// compared. It answers what strings.Contains answers for each entry.
+type substrings struct {
+	n       int
+	byFirst [256][]substringEntry
+	empty   []int // entries "", in every text
+}
+
+type substringEntry struct {
+	rest string // the entry after its first byte
+	j    int
+}
+
+func newSubstrings(list []string) *substrings {
+	m := &substrings{n: len(list)}
+	for j, entry := range list {
+		if entry == "" {
+			m.empty = append(m.empty, j)
+			continue
+		}
+		m.byFirst[entry[0]] = append(m.byFirst[entry[0]], substringEntry{rest: entry[1:], j: j})
+	}
+	return m
+}
+
+// occurring returns a bit set of the entries s contains, in *buf.
+func (m *substrings) occurring(s string, buf *[]uint64) []uint64 {
+	words := (m.n + 63) / 64
+	if cap(*buf) < words {
+		*buf = make([]uint64, words)
+	}
+	found := (*buf)[:words]
+	clear(found)
+	for _, j := range m.empty {
+		found[j/64] |= 1 << (j % 64)
+	}
+	for i := 0; i < len(s); i++ {
+		for _, c := range m.byFirst[s[i]] {
+			if strings.HasPrefix(s[i+1:], c.rest) {
+				found[c.j/64] |= 1 << (c.j % 64)
+			}
+		}
+	}
+	return found
+}
+
+// asciiCaseMap returns strings.ToLower(s) (from 'A') or strings.ToUpper(s)
+// (from 'a') in the environment's buffer, valid until the next call, if s
+// is ASCII and shorter than memoMinLen; ok is false otherwise.
+func (e *Env) asciiCaseMap(s string, from byte) (string, bool) {
+	if len(s) >= memoMinLen {
+		return "", false
+	}
+	if cap(e.caseBuf) < memoMinLen {
+		e.caseBuf = make([]byte, memoMinLen)
+	}
+	buf := e.caseBuf[:len(s)]
+	for i := range len(s) {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return "", false
+		}
+		if c-from < 26 {
+			c ^= 0x20
+		}
+		buf[i] = c
+	}
+	return unsafe.String(unsafe.SliceData(buf), len(buf)), true
 }
 
 // sequence compiles the predicate bodies boundPatcher writes, a tick then
@@ -587,8 +1042,17 @@ func (fc *fastCompiler) sequence(n *ast.SequenceNode) (fastFn, error) {
 	}}, nil
 }
 
+// memoImpl is the implementation of a memo$ twin: its memo number and the
+// function, by its result type (one is set).
+type memoImpl struct {
+	id memoFn
+	s  func(string) string
+	ss func(string) []string
+	b  func(string) bool
+}
+
 // memoImpls are the implementations of the memo$ twins, by their name.
-var memoImpls = map[string]func(string) any{}
+var memoImpls = map[string]memoImpl{}
 
 // lowerUpper are the implementations of lower and upper, which the
 // boundPatcher turned into bound$lower and bound$upper.
@@ -623,8 +1087,9 @@ func (fc *fastCompiler) call(n *ast.CallNode) (fastFn, error) {
 		if err != nil || x.s == nil {
 			return fastFn{}, errNotFast{n}
 		}
-		f, conv, short := x.s, lowerUpper[name], name[len("bound$"):]
-		compute := func(s string) any { return conv(s) }
+		// lower and upper were numbered when their VM twins were
+		// registered (memoized), so this only reads memoIDs.
+		f, conv, id := x.s, lowerUpper[name], memoIDs[name[len("bound$"):]]
 		return fastFn{s: func(e *Env) (string, error) {
 			s, err := f(e)
 			if err != nil {
@@ -636,20 +1101,17 @@ func (fc *fastCompiler) call(n *ast.CallNode) (fastFn, error) {
 				if err := e.charge(len(s) * 3 / 2); err != nil {
 					return "", err
 				}
-				return e.memo(short, s, compute).(string), nil
+				return e.memoString(id, s, conv), nil
 			}
-			var cerr error
-			out := e.memo(short, s, func(s string) any {
-				if cerr = e.charge(len(s) * 3 / 2); cerr != nil {
-					return nil
-				}
-				return conv(s)
-			})
-			if cerr != nil {
-				e.forget(short, s)
-				return "", cerr
+			if out, ok := e.cache.str.get(id, s); ok {
+				return out, nil
 			}
-			return out.(string), nil
+			if err := e.charge(len(s) * 3 / 2); err != nil {
+				return "", err
+			}
+			out := conv(s)
+			e.cache.str.put(id, s, out)
+			return out, nil
 		}}, nil
 	case name == "bound$string" && len(args) == 2 && envFirst:
 		x, err := fc.node(args[1])
@@ -665,40 +1127,44 @@ func (fc *fastCompiler) call(n *ast.CallNode) (fastFn, error) {
 			if err := e.charge(valueSize(v, 1, 0)); err != nil {
 				return "", err
 			}
+			if s, ok := v.(string); ok {
+				return s, nil // what fmt's %v prints of a string
+			}
 			return stringBuiltin(v).(string), nil
 		}}, nil
-	case memoImpls[name] != nil && len(args) == 2 && envFirst:
+	case memoImpls[name].id != 0 && len(args) == 2 && envFirst:
 		x, err := fc.node(args[1])
 		if err != nil || x.s == nil {
 			return fastFn{}, errNotFast{n}
 		}
-		f, impl, fn := x.s, memoImpls[name], name[len("memo$"):]
-		// The result's type, from the function itself: the checker's
-		// type of a patched call is not always kept.
-		switch reflect.TypeOf(impl("")) {
-		case stringSliceType:
+		f, impl := x.s, memoImpls[name]
+		switch {
+		case impl.ss != nil:
+			g := impl.ss
 			return fastFn{ss: func(e *Env) ([]string, error) {
 				s, err := f(e)
 				if err != nil {
 					return nil, err
 				}
-				return e.memo(fn, s, impl).([]string), nil
+				return e.memoStrings(impl.id, s, g), nil
 			}}, nil
-		case stringType:
+		case impl.s != nil:
+			g := impl.s
 			return fastFn{s: func(e *Env) (string, error) {
 				s, err := f(e)
 				if err != nil {
 					return "", err
 				}
-				return e.memo(fn, s, impl).(string), nil
+				return e.memoString(impl.id, s, g), nil
 			}}, nil
-		case boolType:
+		case impl.b != nil:
+			g := impl.b
 			return fastFn{b: func(e *Env) (bool, error) {
 				s, err := f(e)
 				if err != nil {
 					return false, err
 				}
-				return e.memo(fn, s, impl).(bool), nil
+				return e.memoBool(impl.id, s, g), nil
 			}}, nil
 		}
 	case (name == "hasWord" || name == "hasSubstring") && len(args) == 2:
@@ -711,14 +1177,12 @@ func (fc *fastCompiler) call(n *ast.CallNode) (fastFn, error) {
 		if !ok || err != nil || x.s == nil {
 			break
 		}
-		f := x.s
-		match := m.HasWord
-		if name == "hasSubstring" {
-			match = m.HasSubstring
-		}
+		// A list matched against one text by several rules (with other
+		// conditions beside) is matched once per message.
+		f, sub := x.s, name == "hasSubstring"
 		return fastFn{b: func(e *Env) (bool, error) {
 			s, err := f(e)
-			return err == nil && match(s), err
+			return err == nil && e.memoMatch(m, sub, s), err
 		}}, nil
 	}
 	return fastFn{}, errNotFast{n}

@@ -30,7 +30,7 @@ func TestFastAgreesWithVM(t *testing.T) {
 	envs := corpus(t)
 
 	var m vm.VM
-	checked, fast := 0, 0
+	checked, fast, budgetErrs := 0, 0, 0
 	for _, file := range files {
 		rs, err := rules.Load([]string{file})
 		if err != nil {
@@ -54,27 +54,137 @@ func TestFastAgreesWithVM(t *testing.T) {
 						counts[j].Err = errors.New("store down")
 					}
 				}
+				// Some messages run with the memory budget nearly spent,
+				// so that a charge fails part way through a loop.
+				preSpent := 0
+				if i%5 == 2 {
+					preSpent = rules.MaxEvaluationBytes - 40*(i%13)
+				}
 				env.ResetCache()
 				env.SetState(counts)
 				env.BeginEvaluation(context.Background(), time.Time{})
+				env.SpendBudget(preSpent)
 				out, vmErr := m.Run(r.Program, env)
 				want, _ := out.(bool)
+				vmSpent, vmTicks := env.BudgetState()
+				if vmErr != nil && strings.Contains(vmErr.Error(), rules.ErrMemoryBudget.Error()) {
+					budgetErrs++
+				}
 				env.ResetCache()
 				env.SetState(counts)
 				env.BeginEvaluation(context.Background(), time.Time{})
+				env.SpendBudget(preSpent)
 				got, fastErr := r.Fast(env)
-				if got != want || (vmErr == nil) != (fastErr == nil) {
+				if got != want || (vmErr == nil) != (fastErr == nil) || vmErr != nil && fastErr.Error() != vmErr.Error() && !strings.Contains(vmErr.Error(), fastErr.Error()) {
 					t.Errorf("%s: rule %s (%s), message %d (text %q): fast %v, %v; VM %v, %v",
 						filepath.Base(file), r.ID, r.When, i, env.Text, got, fastErr, want, vmErr)
+				}
+				// The budget too: a rewrite charges and ticks as the
+				// plain expression does, so limits hit alike.
+				if spent, ticks := env.BudgetState(); spent != vmSpent || ticks != vmTicks {
+					t.Errorf("%s: rule %s (%s), message %d (text %q): fast spent %d bytes in %d ticks, VM %d in %d",
+						filepath.Base(file), r.ID, r.When, i, env.Text, spent, ticks, vmSpent, vmTicks)
 				}
 				checked++
 			}
 		}
 	}
+	// In sequence, as the engine runs them: each rule sees what the
+	// rules before it memoized (words(text) read from the memo by a scan,
+	// lower of a long text computed once), on both sides alike.
+	for _, file := range files {
+		rs, err := rules.Load([]string{file})
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		for i, env := range envs {
+			counts := make([]rules.StateValue, len(rs.State))
+			type outcome struct {
+				matched, failed bool
+				spent           int
+				ticks           uint32
+			}
+			var vmOut []outcome
+			env.ResetCache()
+			env.SetState(counts)
+			env.BeginEvaluation(context.Background(), time.Time{})
+			for _, r := range rs.Rules {
+				if r.Fast == nil {
+					continue
+				}
+				out, err := m.Run(r.Program, env)
+				matched, _ := out.(bool)
+				spent, ticks := env.BudgetState()
+				vmOut = append(vmOut, outcome{matched, err != nil, spent, ticks})
+			}
+			env.ResetCache()
+			env.SetState(counts)
+			env.BeginEvaluation(context.Background(), time.Time{})
+			k := 0
+			for _, r := range rs.Rules {
+				if r.Fast == nil {
+					continue
+				}
+				matched, err := r.Fast(env)
+				spent, ticks := env.BudgetState()
+				if got := (outcome{matched, err != nil, spent, ticks}); got != vmOut[k] {
+					t.Errorf("%s: in sequence, rule %s (%s), message %d (text %q): fast %+v, VM %+v",
+						filepath.Base(file), r.ID, r.When, i, env.Text, got, vmOut[k])
+				}
+				k++
+			}
+		}
+	}
+	if budgetErrs < 50 {
+		t.Errorf("only %d evaluations ran out of memory budget: the limit is tested too little", budgetErrs)
+	}
 	if fast < 40 {
 		t.Errorf("only %d rules on the fast path: the test compares too little", fast)
 	}
-	t.Logf("%d rules on the fast path, %d evaluations compared", fast, checked)
+	t.Logf("%d rules on the fast path, %d evaluations compared, %d out of budget", fast, checked, budgetErrs)
+}
+
+// TestFastKeysAgreeWithVM: the keys and values of the stateful calls, on
+// the fast path, are the strings the VM computes, on every message.
+func TestFastKeysAgreeWithVM(t *testing.T) {
+	files, _ := filepath.Glob("../examples/rules/*.yaml")
+	bench, _ := filepath.Glob("../bench/rules/*.yaml")
+	files = append(append(files, bench...), "testdata/fast_shapes.yaml")
+	envs := corpus(t)
+	var m vm.VM
+	compared := 0
+	for _, file := range files {
+		rs, err := rules.Load([]string{file})
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		for _, call := range rs.State {
+			for _, side := range []struct {
+				prog *vm.Program
+				fast func(*rules.Env) (string, error)
+			}{{call.Key, call.KeyFast}, {call.Value, call.ValueFast}} {
+				if side.fast == nil {
+					continue
+				}
+				for i, env := range envs {
+					env.ResetCache()
+					env.BeginEvaluation(context.Background(), time.Time{})
+					out, vmErr := m.Run(side.prog, env)
+					want, _ := out.(string)
+					env.ResetCache()
+					env.BeginEvaluation(context.Background(), time.Time{})
+					got, err := side.fast(env)
+					if got != want || (err == nil) != (vmErr == nil) {
+						t.Errorf("%s: rule %s, message %d: fast key %q, %v; VM %q, %v", filepath.Base(file), call.Rule.ID, i, got, err, want, vmErr)
+					}
+					compared++
+				}
+			}
+		}
+	}
+	if compared < 1000 {
+		t.Errorf("only %d keys compared", compared)
+	}
 }
 
 // corpus returns the environments of every CometChat fixture, then

@@ -40,14 +40,28 @@ var memoNames = map[string]string{}
 func memoFunction[T any](name string, fn func(string) T) []expr.Option {
 	twin := "memo$" + name
 	memoNames[name] = twin
-	compute := func(s string) any { return fn(s) }
-	memoImpls[twin] = compute
+	impl := memoImpl{id: memoID(name)}
+	var vmTwin func(e *Env, s string) any
+	switch f := any(fn).(type) {
+	case func(string) string:
+		impl.s = f
+		vmTwin = func(e *Env, s string) any { return e.memoString(impl.id, s, f) }
+	case func(string) []string:
+		impl.ss = f
+		vmTwin = func(e *Env, s string) any { return e.memoStrings(impl.id, s, f) }
+	case func(string) bool:
+		impl.b = f
+		vmTwin = func(e *Env, s string) any { return e.memoBool(impl.id, s, f) }
+	default:
+		panic("rules: memoFunction " + name + ": no memo table for its result type")
+	}
+	memoImpls[twin] = impl
 	return []expr.Option{
 		expr.Function(name,
 			func(p ...any) (any, error) { return fn(p[0].(string)), nil },
 			new(func(string) T)),
 		expr.Function(twin,
-			func(p ...any) (any, error) { return p[0].(*Env).memo(name, p[1].(string), compute), nil },
+			func(p ...any) (any, error) { return vmTwin(p[0].(*Env), p[1].(string)), nil },
 			new(func(*Env, string) T)),
 	}
 }

@@ -21,6 +21,10 @@ func Load(paths []string) (*RuleSet, error) {
 	var errs []error
 	firstDef := map[string]*Error{} // rule id → where it was first defined
 	shared := 0                     // slots of shared conditions (Rule.Shared)
+	// sameWhen finds the rules whose conditions are the same text over
+	// lists of the same entries, in any file: the same condition, which
+	// they share one result of per message.
+	sameWhen := map[string]*Rule{}
 	for _, path := range paths {
 		rs.Files = append(rs.Files, path)
 		src, err := os.ReadFile(path)
@@ -34,10 +38,6 @@ func Load(paths []string) (*RuleSet, error) {
 		}
 
 		c := &compiler{path: path, src: src, lists: map[string]*list{}}
-		// sameWhen finds the rules of this file whose conditions are the
-		// same text, so the same expression over the same lists: they
-		// share one result per message.
-		sameWhen := map[string]*Rule{}
 		for _, ls := range f.lists {
 			entries := ls.entries
 			if ls.fileAt != nil {
@@ -80,14 +80,14 @@ func Load(paths []string) (*RuleSet, error) {
 				r.Index = len(rs.Rules)
 				rs.Rules = append(rs.Rules, r)
 				if r.shareable {
-					if first := sameWhen[r.When]; first != nil {
+					if first := sameWhen[r.shareKey]; first != nil {
 						if first.Shared == 0 {
 							shared++
 							first.Shared = shared
 						}
 						r.Shared = first.Shared
 					} else {
-						sameWhen[r.When] = r
+						sameWhen[r.shareKey] = r
 					}
 				}
 				if r.Strike != nil {
@@ -148,6 +148,7 @@ func (c *compiler) rule(spec *ruleSpec) (*Rule, []error) {
 		r.Program, r.When = prog, spec.when.Value
 		if !noFast {
 			r.Fast, r.shareable = compileFast(prog)
+			r.shareKey = shareKey(r.When, c.lastLists)
 		}
 	}
 	for _, in := range spec.inject {

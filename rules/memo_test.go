@@ -3,6 +3,7 @@ package rules
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -32,11 +33,11 @@ func TestTextFunctionsRunOncePerMessage(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if len(env.cache) != 3 {
-		t.Errorf("%d cached results after 20 rules, want 3 (normalize, words, urls once each): %+v", len(env.cache), env.cache)
+	if env.cache.len() != 3 {
+		t.Errorf("%d cached results after 20 rules, want 3 (normalize, words, urls once each): %+v", env.cache.len(), env.cache)
 	}
 	env.ResetCache()
-	if len(env.cache) != 0 {
+	if env.cache.len() != 0 {
 		t.Error("ResetCache left results behind")
 	}
 }
@@ -61,24 +62,22 @@ func TestResetKeepsScratchSpaceNotTheMessage(t *testing.T) {
 		Message: Message{Text: "hello", Mentions: []string{"a", "b"}, Attachments: []Attachment{{URL: "x"}}},
 		Context: []ContextMessage{{Text: "earlier"}},
 	}
-	env.memo("words", env.Text, func(s string) any { return []string{s} })
+	words := memoID("words")
+	env.memoStrings(words, env.Text, func(s string) []string { return []string{s} })
 	env.shared = []sharedResult{{gen: env.gen, matched: true}}
 	env.timer = newDeadlineTimer()
 	timer, mentions := env.timer, env.Message.Mentions[:cap(env.Message.Mentions)]
 
 	env.Reset()
 
-	if env.Trigger != "" || env.Text != "" || env.Sender.UID != "" || env.Message.Text != "" {
-		t.Errorf("Reset kept message fields: %+v", env)
-	}
 	if len(env.Message.Mentions) != 0 || len(env.Message.Attachments) != 0 || len(env.Context) != 0 {
 		t.Errorf("Reset kept elements: %+v", env.Message)
 	}
 	if cap(env.Message.Mentions) != 2 || mentions[0] != "" || mentions[1] != "" {
 		t.Errorf("mentions %q (cap %d), want their memory kept and cleared", mentions, cap(env.Message.Mentions))
 	}
-	if len(env.cache) != 0 || cap(env.cache) == 0 {
-		t.Errorf("cache len %d cap %d, want emptied and kept", len(env.cache), cap(env.cache))
+	if _, ok := env.cache.strs.get(words, "hello"); ok || env.cache.len() != 0 {
+		t.Errorf("Reset kept %d memoized results", env.cache.len())
 	}
 	if env.timer != timer {
 		t.Error("Reset dropped the deadline timer")
@@ -86,5 +85,72 @@ func TestResetKeepsScratchSpaceNotTheMessage(t *testing.T) {
 	env.ResetCache() // as the engine does before evaluating
 	if env.shared[0].gen == env.gen {
 		t.Error("a shared result of the earlier message looks current")
+	}
+}
+
+// TestResetZeroesTheMessage fills every field of the message, the
+// exported fields of Env, and checks that Reset zeroes each one: a field
+// added to Env later cannot be forgotten there.
+func TestResetZeroesTheMessage(t *testing.T) {
+	var env Env
+	v := reflect.ValueOf(&env).Elem()
+	fill(t, v, "Env")
+	env.Reset()
+	zeroed(t, v, "Env")
+}
+
+// fill sets every exported field under v to a value that is not zero.
+func fill(t *testing.T, v reflect.Value, path string) {
+	switch v.Kind() {
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if f := v.Type().Field(i); f.IsExported() {
+				fill(t, v.Field(i), path+"."+f.Name)
+			}
+		}
+	case reflect.String:
+		v.SetString("x")
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Int, reflect.Int64:
+		v.SetInt(1)
+	case reflect.Float64:
+		v.SetFloat(1)
+	case reflect.Slice:
+		s := reflect.MakeSlice(v.Type(), 1, 1)
+		fill(t, s.Index(0), path+"[0]")
+		v.Set(s)
+	case reflect.Map:
+		v.Set(reflect.MakeMap(v.Type()))
+	case reflect.Interface:
+		v.Set(reflect.ValueOf("x"))
+	default:
+		t.Fatalf("%s: cannot fill a %s; teach fill", path, v.Kind())
+	}
+}
+
+// zeroed checks that every exported field under v is zero, a slice empty
+// (its memory may be kept, cleared).
+func zeroed(t *testing.T, v reflect.Value, path string) {
+	switch v.Kind() {
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if f := v.Type().Field(i); f.IsExported() {
+				zeroed(t, v.Field(i), path+"."+f.Name)
+			}
+		}
+	case reflect.Slice:
+		if v.Len() != 0 {
+			t.Errorf("%s has %d elements after Reset", path, v.Len())
+		}
+		for i := range v.Cap() {
+			if !v.Slice(0, v.Cap()).Index(i).IsZero() {
+				t.Errorf("%s[%d] is kept after Reset", path, i)
+			}
+		}
+	default:
+		if !v.IsZero() {
+			t.Errorf("%s = %v after Reset, want zero", path, v)
+		}
 	}
 }

@@ -60,10 +60,12 @@ type Rule struct {
 	// it.
 	Fast func(*Env) (bool, error) `yaml:"-"`
 	// Shared is 1 + the slot of the rule's condition among the
-	// conditions that rules of one file share word for word, evaluated
-	// once per message; 0 if no other rule has it.
+	// conditions that rules share word for word over lists of the same
+	// entries (in one file or several), evaluated once per message; 0 if
+	// no other rule has it.
 	Shared    int
-	shareable bool // Fast may be shared (no stateful call)
+	shareable bool   // Fast may be shared (no stateful call)
+	shareKey  string // the condition and the entries of its lists
 
 	// Index is the rule's position in RuleSet.Rules, for per-rule tables.
 	Index int

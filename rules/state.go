@@ -41,6 +41,9 @@ type StateCall struct {
 	Kind StateKind
 	// Key, and Value for distinct, are string expressions of the message.
 	Key, Value *vm.Program
+	// KeyFast and ValueFast are Key and Value on the fast path (fast.go),
+	// when every node of theirs has a fast form; nil otherwise.
+	KeyFast, ValueFast func(*Env) (string, error) `yaml:"-"`
 	// Window is the literal window of rate and distinct.
 	Window time.Duration
 	// Rule is the rule the call is in: it counts when the rule applies.
@@ -172,9 +175,9 @@ func (c *compiler) liftState(n *yaml.Node, id, what string) ([]int, error) {
 				continue
 			}
 			if i == 0 {
-				sc.Key = prog
+				sc.Key, sc.KeyFast = prog, compileFastString(prog)
 			} else {
-				sc.Value = prog
+				sc.Value, sc.ValueFast = prog, compileFastString(prog)
 			}
 		}
 		if c.state != nil {

@@ -168,51 +168,6 @@ func putScratch(b *scratch) {
 	scratchPool.Put(b)
 }
 
-// Words returns the words of s, lower-cased: the maximal runs of letters,
-// digits and combining marks. An apostrophe (' or ’) between two letters
-// stays inside the word, as a plain "'": Words("Don’t stop") is
-// ["don't", "stop"]. The result is never nil.
-func Words(s string) []string {
-	// Fold the words into one buffer and cut the result into substrings,
-	// so that the words share one allocation.
-	buf := make([]byte, 0, len(s))
-	var cutsBuf [64]int
-	cuts := cutsBuf[:0] // start and end of each word in buf
-	start := -1
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		r = foldCase(r)
-		if isWordRune(r) {
-			if start < 0 {
-				start = len(buf)
-			}
-			buf = utf8.AppendRune(buf, r)
-			continue
-		}
-		if (r == '\'' || r == '’') && start >= 0 && i < len(s) {
-			// inside a word only if a word character follows
-			if next, _ := utf8.DecodeRuneInString(s[i:]); isWordRune(foldCase(next)) {
-				buf = append(buf, '\'')
-				continue
-			}
-		}
-		if start >= 0 {
-			cuts = append(cuts, start, len(buf))
-			start = -1
-		}
-	}
-	if start >= 0 {
-		cuts = append(cuts, start, len(buf))
-	}
-	all := string(buf)
-	words := make([]string, len(cuts)/2)
-	for k := range words {
-		words[k] = all[cuts[2*k]:cuts[2*k+1]]
-	}
-	return words
-}
-
 // HasWord reports whether some entry of list occurs in s as a whole word or
 // phrase, ignoring case, with the tolerances and the entry syntax of the
 // package documentation. For a list used on every message, build a Matcher
