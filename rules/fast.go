@@ -778,7 +778,7 @@ func (fc *fastCompiler) wordsInSet(listArg ast.Node, pred *ast.PredicateNode, st
 			}
 			return !onStop, nil
 		}
-		sc := &e.words
+		sc := &e.scr().words
 		sc.Reset(s)
 		for {
 			w, ok := sc.Next()
@@ -915,7 +915,7 @@ func (fc *fastCompiler) caseMappedLoop(x ast.Node, general func(*Env) (string, e
 		}
 		cost := len(s) * 3 / 2
 		if sub != nil {
-			found := sub.occurring(mapped, &e.found)
+			found := sub.occurring(mapped, &e.scr().found)
 			for j := range list {
 				if err := e.tick(); err != nil {
 					return false, err
@@ -1002,10 +1002,11 @@ func (e *Env) asciiCaseMap(s string, from byte) (string, bool) {
 	if len(s) >= memoMinLen {
 		return "", false
 	}
-	if cap(e.caseBuf) < memoMinLen {
-		e.caseBuf = make([]byte, memoMinLen)
+	sc := e.scr()
+	if cap(sc.caseBuf) < memoMinLen {
+		sc.caseBuf = make([]byte, memoMinLen)
 	}
-	buf := e.caseBuf[:len(s)]
+	buf := sc.caseBuf[:len(s)]
 	for i := range len(s) {
 		c := s[i]
 		if c >= utf8.RuneSelf {
