@@ -1168,6 +1168,19 @@ func (fc *fastCompiler) call(n *ast.CallNode) (fastFn, error) {
 				return e.memoBool(impl.id, s, g), nil
 			}}, nil
 		}
+	case name == "emojiCount" && len(args) == 1:
+		x, err := fc.node(args[0])
+		if err != nil || x.s == nil {
+			break
+		}
+		f := x.s
+		return fastFn{i: func(e *Env) (int, error) {
+			s, err := f(e)
+			if err != nil {
+				return 0, err
+			}
+			return textfn.EmojiCount(s), nil
+		}}, nil
 	case (name == "hasWord" || name == "hasSubstring") && len(args) == 2:
 		c, ok := args[1].(*ast.ConstantNode)
 		if !ok {
