@@ -77,24 +77,35 @@ func (e *Env) BeginEvaluationWithin(ctx context.Context, timeout time.Duration) 
 	if d, ok := ctx.Deadline(); ok && time.Until(d) <= timeout {
 		return // ctx's Done closes first
 	}
-	if e.timer == nil {
-		e.timer = newDeadlineTimer()
+	sc := e.scr()
+	if sc.timer == nil {
+		sc.timer = newDeadlineTimer()
 	}
-	e.timer.arm(timeout)
+	sc.timer.arm(timeout)
 	e.budget.timed = true
 }
 
-// EndEvaluation ends the evaluation BeginEvaluation began. The engine
-// calls it when the evaluation ends; calling it again, or without a
-// BeginEvaluation, does nothing. The timer is left to fire: stopping and
+// EndEvaluation ends the evaluation BeginEvaluation began, and gives its
+// scratch (the timer among it) back to the pool. The engine calls it when
+// the evaluation ends; calling it again, or without a BeginEvaluation,
+// does nothing. The timer is left to fire: stopping and
 // starting it again for every message cost more than the rest of the
 // bookkeeping of a deadline, and a firing for a deadline that is no
 // longer current only sets the timer for the current one.
 func (e *Env) EndEvaluation() {
 	e.budget.timed = false
+	if sc := e.scratch; sc != nil {
+		e.scratch = nil
+		sc.words.Reset("")
+		e.cache.reset()
+		sc.cache, e.cache = e.cache, memoCache{}
+		sc.shared, sc.gen, e.shared = e.shared, e.gen, nil
+		scratchPool.Put(sc)
+	}
 }
 
-// deadlineTimer is an environment's timer, reused by its evaluations. It
+// deadlineTimer is an evaluation's timer, reused by the evaluations after
+// it (through the scratch pool). It
 // is set again only when the deadline of an evaluation comes before the
 // time it is set to fire (the first message, or after a longer timeout);
 // otherwise it fires at an earlier message's deadline and sets itself for
@@ -167,7 +178,7 @@ func (e *Env) Interrupted() error {
 		default:
 		}
 	}
-	if b.timed && e.timer.passed() {
+	if b.timed && e.scratch.timer.passed() {
 		b.stopped = context.DeadlineExceeded
 	}
 	return b.stopped

@@ -83,4 +83,18 @@ func TestDeadlineTimerReuse(t *testing.T) {
 		t.Fatalf("after messages that ended early: Interrupted = %v, want DeadlineExceeded", err)
 	}
 	e.EndEvaluation()
+
+	// The adapters reset the environment to its zero value for each
+	// message: the timer, kept in the scratch pool, still stops each
+	// evaluation at its own deadline.
+	for _, timeout := range []time.Duration{time.Hour, 5 * time.Millisecond} {
+		e = Env{}
+		e.BeginEvaluationWithin(ctx, timeout)
+		time.Sleep(30 * time.Millisecond)
+		err := e.Interrupted()
+		if timeout == time.Hour && err != nil || timeout < time.Hour && err != context.DeadlineExceeded {
+			t.Fatalf("a zeroed environment, timeout %v: Interrupted = %v", timeout, err)
+		}
+		e.EndEvaluation()
+	}
 }

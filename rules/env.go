@@ -1,6 +1,10 @@
 package rules
 
-import "github.com/modgate/modgate/rules/textfn"
+import (
+	"sync"
+
+	"github.com/modgate/modgate/rules/textfn"
+)
 
 // Env is what a rule expression sees: the environment of SPEC §6, built once
 // per message by the adapters in server/cometchat and shared by every rule.
@@ -31,18 +35,11 @@ type Env struct {
 	cache memoCache
 	// budget is this evaluation's allowance of time and memory (budget.go).
 	budget budget
-	timer  *deadlineTimer // built on first use, reused
 	// loop holds the elements the fast path's loops are at, by depth
 	// (fast.go).
 	loop [maxLoopDepth]string
-	// words reads the words of a text for the fast path's scans of
-	// words(x) (fast.go), its buffer reused from message to message.
-	words textfn.WordScanner
-	// caseBuf holds a short ASCII text mapped to lower or upper case by
-	// the fast path's loops (asciiCaseMap).
-	caseBuf []byte
-	// found holds which entries of a list a text contains (substrings).
-	found []uint64
+	// scratch holds the buffers of one evaluation, pooled (scratch).
+	scratch *scratch
 	// shared holds the results of conditions that several rules share
 	// (Rule.Shared), valid while their gen is the evaluation's.
 	shared []sharedResult
@@ -84,6 +81,15 @@ func reuse[T any](s []T) []T {
 // ResetCache forgets the memoized text function results. The engine calls
 // it before each evaluation, since adapters reuse environments.
 func (e *Env) ResetCache() {
+	// An environment the adapters reset to its zero value takes back the
+	// tables the scratch pool kept for it (EndEvaluation), so that they
+	// need not grow again.
+	if sc := e.scr(); e.shared == nil && sc.shared != nil {
+		e.shared, e.gen, sc.shared = sc.shared, sc.gen, nil
+	}
+	if e.cache.capacity() == 0 {
+		e.cache, e.scratch.cache = e.scratch.cache, memoCache{}
+	}
 	e.cache.reset()
 	e.state = nil
 	e.gen++
@@ -91,6 +97,39 @@ func (e *Env) ResetCache() {
 		clear(e.shared)
 		e.gen = 1
 	}
+}
+
+// scratch is what an evaluation reuses from the last one: the deadline
+// timer and the fast path's buffers. The adapters reset an environment
+// for each message to its zero value, which would drop them, so they are
+// kept in a pool instead, taken on first use and given back by
+// EndEvaluation. Nothing in them outlives the evaluation.
+type scratch struct {
+	timer *deadlineTimer // built on first use
+	// words reads the words of a text for the fast path's scans of
+	// words(x) (fast.go).
+	words textfn.WordScanner
+	// caseBuf holds a short ASCII text mapped to lower or upper case by
+	// the fast path's loops (asciiCaseMap).
+	caseBuf []byte
+	// found holds which entries of a list a text contains (substrings).
+	found []uint64
+	// cache, shared and gen are the environment's tables, kept here
+	// between evaluations (EndEvaluation, ResetCache).
+	cache  memoCache
+	shared []sharedResult
+	gen    uint32
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// scr returns the evaluation's scratch, taking one from the pool if need
+// be.
+func (e *Env) scr() *scratch {
+	if e.scratch == nil {
+		e.scratch = scratchPool.Get().(*scratch)
+	}
+	return e.scratch
 }
 
 // sharedResult is a shared condition's result for one evaluation.

@@ -778,7 +778,7 @@ func (fc *fastCompiler) wordsInSet(listArg ast.Node, pred *ast.PredicateNode, st
 			}
 			return !onStop, nil
 		}
-		sc := &e.words
+		sc := &e.scr().words
 		sc.Reset(s)
 		for {
 			w, ok := sc.Next()
@@ -915,7 +915,7 @@ func (fc *fastCompiler) caseMappedLoop(x ast.Node, general func(*Env) (string, e
 		}
 		cost := len(s) * 3 / 2
 		if sub != nil {
-			found := sub.occurring(mapped, &e.found)
+			found := sub.occurring(mapped, &e.scr().found)
 			for j := range list {
 				if err := e.tick(); err != nil {
 					return false, err
@@ -1002,10 +1002,11 @@ func (e *Env) asciiCaseMap(s string, from byte) (string, bool) {
 	if len(s) >= memoMinLen {
 		return "", false
 	}
-	if cap(e.caseBuf) < memoMinLen {
-		e.caseBuf = make([]byte, memoMinLen)
+	sc := e.scr()
+	if cap(sc.caseBuf) < memoMinLen {
+		sc.caseBuf = make([]byte, memoMinLen)
 	}
-	buf := e.caseBuf[:len(s)]
+	buf := sc.caseBuf[:len(s)]
 	for i := range len(s) {
 		c := s[i]
 		if c >= utf8.RuneSelf {
@@ -1167,6 +1168,19 @@ func (fc *fastCompiler) call(n *ast.CallNode) (fastFn, error) {
 				return e.memoBool(impl.id, s, g), nil
 			}}, nil
 		}
+	case name == "emojiCount" && len(args) == 1:
+		x, err := fc.node(args[0])
+		if err != nil || x.s == nil {
+			break
+		}
+		f := x.s
+		return fastFn{i: func(e *Env) (int, error) {
+			s, err := f(e)
+			if err != nil {
+				return 0, err
+			}
+			return textfn.EmojiCount(s), nil
+		}}, nil
 	case (name == "hasWord" || name == "hasSubstring") && len(args) == 2:
 		c, ok := args[1].(*ast.ConstantNode)
 		if !ok {

@@ -214,7 +214,7 @@ func corpus(t *testing.T) []*rules.Env {
 	}
 	rng := rand.New(rand.NewPCG(12, 12))
 	pieces := []string{"hello", "Scam", "SPAM", "jerk", "jérk", "wire me money", "WIRE ME MONEY", "free crypto",
-		"https://x.example/a", "http://y", "HTTPS://Z", "ümlaut", "ÜMLAUT", "don’t", "ȿ", "12345", "!!!", " ", "sp", "idiots", "\xff", "\uFFFD", "ǅ", "ß", "İ"}
+		"https://x.example/a", "http://y", "HTTPS://Z", "ümlaut", "ÜMLAUT", "don’t", "ȿ", "12345", "!!!", " ", "sp", "idiots", "\xff", "\uFFFD", "ǅ", "ß", "İ", "🙂", "👍🏽", "🇫🇷"}
 	pick := func(xs ...any) any { return xs[rng.IntN(len(xs))] }
 	for range 400 {
 		var b strings.Builder

@@ -83,6 +83,11 @@ func (c *memoCache) reset() {
 	c.match = c.match[:0]
 }
 
+// capacity is how many results c has room for.
+func (c *memoCache) capacity() int {
+	return cap(c.str) + cap(c.strs) + cap(c.bools) + cap(c.match)
+}
+
 // len is how many results c holds.
 func (c *memoCache) len() int { return len(c.str) + len(c.strs) + len(c.bools) + len(c.match) }
 
