@@ -49,13 +49,13 @@ type Env struct {
 	state []StateValue
 }
 
-// Reset empties e for the next message: every field of the message is
-// zeroed, and the message's slices are emptied and cleared so that they do
-// not keep an earlier body alive. The evaluation's scratch space (memo
-// tables, word scanner and buffers, shared results, deadline timer) is
-// kept, which an adapter reusing environments would otherwise allocate
-// again for every message. TestResetZeroesTheMessage checks that no
-// field of the message is left out.
+// Reset empties e for the next message, as the adapters do before decoding
+// into a reused environment: every field of the message is zeroed, and the
+// message's slices are emptied and cleared, keeping their memory, so that
+// they do not keep an earlier body alive. The evaluation's own state is
+// not the message's: EndEvaluation has given it to the scratch pool.
+// TestResetZeroesTheMessage checks that no field of the message is left
+// out.
 func (e *Env) Reset() {
 	e.Trigger, e.AppID, e.Webhook, e.Text = "", "", "", ""
 	e.Message = Message{
