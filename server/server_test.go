@@ -227,34 +227,66 @@ func TestWebhookBadRequests(t *testing.T) {
 
 // TestWebhookAuthSpellings checks that the credentials are accepted however
 // a client writes the header net/http's Request.BasicAuth accepts: the
-// header as CometChat sends it is matched as it comes, the others are
-// decoded first.
+// header as CometChat sends it is compared as it comes, the others are
+// decoded first; so is a header too long to compare as it comes.
 func TestWebhookAuthSpellings(t *testing.T) {
-	g := newGateway(t, testRules, "")
-	creds := base64.StdEncoding.EncodeToString([]byte(user + ":" + password))
+	long := strings.Repeat("p4ss", 80) // a header of over 256 bytes
+	for _, pass := range []string{password, long} {
+		cfg := fmt.Sprintf("rules: [rules.yaml]\nauth: {username: %s, password: %s}\n", user, pass)
+		srv := httptest.NewServer(loadGateway(t, writeGateway(t, testRules, cfg), prometheus.NewRegistry()).Handler())
+		t.Cleanup(srv.Close)
+		creds := base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
+		tests := []struct {
+			name   string
+			header string
+			status int
+		}{
+			{"as SetBasicAuth writes it", "Basic " + creds, 200},
+			{"a lower-case scheme", "basic " + creds, 200},
+			{"an upper-case scheme", "BASIC " + creds, 200},
+			{"the password and one byte more", "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass+"x")), 401},
+			{"the password but its last byte", "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass[:len(pass)-1])), 401},
+			{"two spaces after the scheme", "Basic  " + creds, 401},
+			{"the scheme alone", "Basic", 401},
+			{"empty", "", 401},
+		}
+		for _, tt := range tests {
+			t.Run(fmt.Sprintf("%d-byte password/%s", len(pass), tt.name), func(t *testing.T) {
+				req, _ := http.NewRequest(http.MethodPost, srv.URL+"/webhooks/cometchat", strings.NewReader(message("before_message", "hi")))
+				if tt.header != "" {
+					req.Header.Set("Authorization", tt.header)
+				}
+				if r := do(t, req); r.status != tt.status {
+					t.Errorf("status = %d, want %d (body %s)", r.status, tt.status, r.body)
+				}
+			})
+		}
+	}
+}
+
+// TestFixedHeader checks the constant-time comparison of headers as they
+// come, lengths included: a header is not equal to itself with a zero byte
+// more, which its zero padding alone would not tell apart.
+func TestFixedHeader(t *testing.T) {
 	tests := []struct {
-		name   string
-		header string
-		status int
+		a, b string
+		want bool
 	}{
-		{"as SetBasicAuth writes it", "Basic " + creds, 200},
-		{"a lower-case scheme", "basic " + creds, 200},
-		{"an upper-case scheme", "BASIC " + creds, 200},
-		{"the right pair with a wrong one's length", "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+password+"x")), 401},
-		{"two spaces after the scheme", "Basic  " + creds, 401},
-		{"the scheme alone", "Basic", 401},
-		{"empty", "", 401},
+		{"Basic abc", "Basic abc", true},
+		{"Basic abc", "Basic abd", false},
+		{"Basic abc", "Basic abc\x00", false},
+		{"", "", true},
+		{"", "x", false},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			req, _ := http.NewRequest(http.MethodPost, g.public.URL+"/webhooks/cometchat", strings.NewReader(message("before_message", "hi")))
-			if tt.header != "" {
-				req.Header.Set("Authorization", tt.header)
-			}
-			if r := do(t, req); r.status != tt.status {
-				t.Errorf("status = %d, want %d (body %s)", r.status, tt.status, r.body)
-			}
-		})
+		a, _ := server.FixHeader(tt.a)
+		b, _ := server.FixHeader(tt.b)
+		if got := server.FixedHeaderEqual(a, b); got != tt.want {
+			t.Errorf("equal(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
+	if _, ok := server.FixHeader(strings.Repeat("x", 257)); ok {
+		t.Error("a 257-byte header fits the 256-byte buffer")
 	}
 }
 

@@ -31,25 +31,27 @@ var (
 	bodyDrop = []byte(`{"action":"do_not_propagate"}`)
 )
 
-// authenticate checks CometChat's Basic auth in constant time. Comparing
-// hashes keeps the comparison constant-time in the lengths too. The
-// configured pair is hashed once, here, both as the Authorization header
-// CometChat sends and as a username and password: a request's header is
-// hashed as it comes, without decoding it, and only a header written
-// otherwise (a lower-case scheme, base64 of another padding) is decoded
-// and its pair hashed. Auth is read at start only, see reload.go.
+// authenticate checks CometChat's Basic auth in constant time. The
+// Authorization header CometChat sends is compared as it comes, without
+// decoding it, with the one the configured pair makes, in a fixed-size
+// buffer, so that the time taken depends on neither header's content or
+// length. Only a header written otherwise (a lower-case scheme, base64 of
+// another padding, or longer than the buffer) is decoded, and its pair
+// compared by hashes, which are constant-time in the lengths too. Auth is
+// read at start only, see reload.go.
 func (g *Gateway) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	a := g.cfg.Auth
 	if a == nil {
 		return next
 	}
 	want := credentialHash(a.Username, g.cfg.password)
-	wantHeader := headerHash(basicAuthHeader(a.Username, g.cfg.password))
+	wantHeader, fixed := fixHeader(basicAuthHeader(a.Username, g.cfg.password))
 	return func(c echo.Context) error {
 		r := c.Request()
-		h := headerHash(r.Header.Get(echo.HeaderAuthorization))
-		if subtle.ConstantTimeCompare(h[:], wantHeader[:]) == 1 {
-			return next(c)
+		if fixed {
+			if h, ok := fixHeader(r.Header.Get(echo.HeaderAuthorization)); ok && h.equal(&wantHeader) {
+				return next(c)
+			}
 		}
 		user, pass, ok := r.BasicAuth()
 		if ok {
@@ -84,11 +86,31 @@ func basicAuthHeader(user, pass string) string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))
 }
 
-// headerHash hashes an Authorization header as it comes, copied to the
-// stack first: a usual header then hashes without an allocation.
-func headerHash(h string) [sha256.Size]byte {
-	var stack [128]byte
-	return sha256.Sum256(append(stack[:0], h...))
+// maxFixedHeader is the longest Authorization header compared as it comes:
+// a username and password of some 180 bytes together.
+const maxFixedHeader = 256
+
+// fixedHeader is an Authorization header zero-padded to maxFixedHeader
+// bytes, and its length.
+type fixedHeader struct {
+	b [maxFixedHeader]byte
+	n int32
+}
+
+// fixHeader pads h, or reports that it is too long to.
+func fixHeader(h string) (f fixedHeader, ok bool) {
+	if len(h) > maxFixedHeader {
+		return f, false
+	}
+	copy(f.b[:], h)
+	f.n = int32(len(h))
+	return f, true
+}
+
+// equal compares every byte of both buffers and both lengths, whatever
+// they hold: a hash costs several times as much, for the same guarantee.
+func (f *fixedHeader) equal(g *fixedHeader) bool {
+	return subtle.ConstantTimeCompare(f.b[:], g.b[:])&subtle.ConstantTimeEq(f.n, g.n) == 1
 }
 
 // readBody reads the request body, reusing buf's memory, and refuses bodies
