@@ -115,6 +115,9 @@ type RuleSet struct {
 	// EmptyOnPurpose is set when every file says rules: [], the one way to
 	// serve no rules that a reload accepts (see SPEC §12).
 	EmptyOnPurpose bool
+
+	// plans are the rules by trigger, packed for the engine (Plan).
+	plans *plans
 }
 
 // TestSource is the undecoded tests: section of one file; the rule test
