@@ -173,6 +173,40 @@ rules:
 			deciding: []string{"after-only"},
 		},
 		{
+			name: "rules limited to other triggers never run, failing ones included; the others keep their order",
+			rules: `
+rules:
+  - {id: after-broken, triggers: [after_message], when: 'int(message.metadata.level) > 3', action: drop}
+  - {id: tag-a, when: 'text contains "x"', action: tag, tags: [a]}
+  - {id: after-drop, triggers: [after_message], when: 'text contains "x"', action: drop}
+  - {id: before-broken, triggers: [before_message], when: 'int(message.metadata.level) > 3', action: tag, tags: [b]}
+  - {id: tag-c, triggers: [before_message, after_message], when: 'text contains "x"', action: tag, tags: [c]}`,
+			env: &rules.Env{Trigger: "before_message", Text: "x",
+				Message: rules.Message{Text: "x", Metadata: map[string]any{"level": "high"}}},
+			verdict:  engine.Tag,
+			tags:     []string{"a", "c"},
+			matched:  []string{"tag-a", "tag-c"},
+			deciding: []string{"tag-a", "tag-c"},
+			errored:  []string{"before-broken"},
+		},
+		{
+			name: "the same rules on after_message",
+			rules: `
+rules:
+  - {id: after-broken, triggers: [after_message], when: 'int(message.metadata.level) > 3', action: drop}
+  - {id: tag-a, when: 'text contains "x"', action: tag, tags: [a]}
+  - {id: after-drop, triggers: [after_message], when: 'text contains "x"', action: drop}
+  - {id: before-broken, triggers: [before_message], when: 'int(message.metadata.level) > 3', action: tag, tags: [b]}
+  - {id: tag-c, triggers: [before_message, after_message], when: 'text contains "x"', action: tag, tags: [c]}`,
+			env: &rules.Env{Trigger: "after_message", Text: "x",
+				Message: rules.Message{Text: "x", Metadata: map[string]any{"level": "high"}}},
+			verdict:  engine.Drop,
+			matched:  []string{"tag-a", "after-drop"},
+			deciding: []string{"after-drop"},
+			errored:  []string{"after-broken"},
+			tags:     []string{"a"},
+		},
+		{
 			name: "a failing rule counts as an error and, by default, as not matched",
 			rules: `
 rules:

@@ -1,0 +1,88 @@
+package rules_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/modgate/modgate/rules"
+)
+
+func stepIDs(steps []rules.Step) []string {
+	out := []string{}
+	for _, s := range steps {
+		out = append(out, s.Rule.ID)
+	}
+	return out
+}
+
+// TestPlan checks that a trigger's plan holds the rules that apply to it
+// and no other, in evaluation order, each step carrying its rule's fast
+// closure and shared slot.
+func TestPlan(t *testing.T) {
+	rs := loadText(t, `
+rules:
+  - {id: all-1, when: 'text contains "a"', action: tag, tags: [a]}
+  - {id: before, triggers: [before_message], when: 'text contains "a"', action: drop}
+  - {id: after, triggers: [after_message], when: 'text contains "b"', action: drop}
+  - {id: both, triggers: [after_message, before_message], when: 'sender.role == "x"', action: allow}
+  - {id: all-2, when: 'len(message.mentions) > 2', action: drop, mode: shadow}
+  - {id: edited, triggers: [message_edited], when: 'text contains "b"', action: drop}
+`)
+	for _, tc := range []struct {
+		trigger string
+		want    []string
+	}{
+		{"before_message", []string{"all-1", "before", "both", "all-2"}},
+		{"after_message", []string{"all-1", "after", "both", "all-2"}},
+		{"message_edited", []string{"all-1", "all-2", "edited"}},
+		{"reaction_added", []string{"all-1", "all-2"}},
+		{"", []string{"all-1", "all-2"}},
+	} {
+		t.Run(tc.trigger, func(t *testing.T) {
+			steps := rs.Plan(tc.trigger)
+			if got := stepIDs(steps); !slices.Equal(got, tc.want) {
+				t.Fatalf("plan %v, want %v", got, tc.want)
+			}
+			for _, s := range steps {
+				if s.Rule.Fast == nil || s.Fast == nil {
+					t.Errorf("%s: fast closure missing from rule or step", s.Rule.ID)
+				}
+				if int(s.Shared) != s.Rule.Shared {
+					t.Errorf("%s: step shares slot %d, rule %d", s.Rule.ID, s.Shared, s.Rule.Shared)
+				}
+			}
+		})
+	}
+	// "text contains \"a\"" is all-1's and before's, "text contains \"b\""
+	// after's and edited's: one slot each.
+	byID := map[string]*rules.Rule{}
+	for _, r := range rs.Rules {
+		byID[r.ID] = r
+	}
+	if byID["all-1"].Shared == 0 || byID["all-1"].Shared != byID["before"].Shared || byID["after"].Shared == 0 ||
+		byID["after"].Shared != byID["edited"].Shared || byID["all-1"].Shared == byID["after"].Shared || byID["both"].Shared != 0 {
+		t.Errorf("shared slots: all-1 %d before %d after %d edited %d both %d", byID["all-1"].Shared, byID["before"].Shared,
+			byID["after"].Shared, byID["edited"].Shared, byID["both"].Shared)
+	}
+}
+
+// TestPlanFollowsTheRules checks that a copy of a rule set given other
+// rules, as the differential tests make, is planned from those, not from
+// the plans of the set it was copied from.
+func TestPlanFollowsTheRules(t *testing.T) {
+	rs := loadText(t, "rules:\n  - {id: one, when: 'text contains \"a\"', action: drop}\n  - {id: two, when: 'text contains \"b\"', action: drop}\n")
+	cp := *rs
+	c := *rs.Rules[1]
+	c.Fast = nil
+	cp.Rules = []*rules.Rule{&c}
+	steps := cp.Plan("before_message")
+	if len(steps) != 1 || steps[0].Rule != &c || steps[0].Fast != nil || steps[0].Shared != 0 {
+		t.Fatalf("plan of the copy: %+v, want its one rule, on the VM", steps)
+	}
+	if got := stepIDs(rs.Plan("before_message")); !slices.Equal(got, []string{"one", "two"}) {
+		t.Fatalf("plan of the original: %v", got)
+	}
+	if got := (&rules.RuleSet{}).Plan("before_message"); len(got) != 0 {
+		t.Fatalf("plan of an empty rule set built by hand: %v", got)
+	}
+}
