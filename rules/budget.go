@@ -74,9 +74,10 @@ func (e *Env) BeginEvaluationWithin(ctx context.Context, timeout time.Duration) 
 		e.budget.stopped = context.DeadlineExceeded
 		return
 	}
-	if d, ok := ctx.Deadline(); ok && time.Until(d) <= timeout {
-		return // ctx's Done closes first
-	}
+	// The timer is armed even when ctx's deadline comes first (its Done
+	// then closes first, and Interrupted reports the same
+	// DeadlineExceeded): arming costs less than asking a request's
+	// context, a chain of them, for its deadline.
 	sc := e.scr()
 	if sc.timer == nil {
 		sc.timer = newDeadlineTimer()
@@ -116,8 +117,11 @@ type deadlineTimer struct {
 	deadline atomic.Int64 // since clockBase, of the current arming
 	expired  atomic.Int64 // the deadline that passed
 
-	mu     sync.Mutex
-	fireAt int64 // since clockBase, when t fires; 0 when it is not set
+	mu sync.Mutex
+	// fireAt is when t fires, since clockBase; 0 when it is not set.
+	// It is written under mu, and read without it by arm, which needs
+	// mu only when it must set t again.
+	fireAt atomic.Int64
 }
 
 // clockBase is the origin of deadlineTimer's times, which are monotonic.
@@ -136,20 +140,34 @@ func (d *deadlineTimer) fire() {
 	now, dl := int64(time.Since(clockBase)), d.deadline.Load()
 	if now < dl {
 		// An earlier message's deadline: wait for the current one.
-		d.fireAt = dl
+		d.fireAt.Store(dl)
 		d.t.Reset(time.Duration(dl - now))
 		return
 	}
 	d.expired.Store(dl)
-	d.fireAt = 0
+	d.fireAt.Store(0)
+	// An arm that stored its deadline before fireAt was 0 may have seen
+	// the timer still set and left it: set it for that deadline. (Either
+	// that arm sees fireAt 0 and takes mu, or this sees its deadline.)
+	if next := d.deadline.Load(); next != dl {
+		d.fireAt.Store(next)
+		d.t.Reset(time.Duration(next - int64(time.Since(clockBase))))
+	}
 }
 
 func (d *deadlineTimer) arm(timeout time.Duration) {
 	dl := int64(time.Since(clockBase) + timeout)
 	d.deadline.Store(dl)
+	// Most messages find the timer set to fire at an earlier message's
+	// deadline, from which it moves itself to theirs (fire): nothing to
+	// do, and no lock. A fire running now reads deadline again after it
+	// stores 0 into fireAt, so it sees dl if this missed its 0.
+	if at := d.fireAt.Load(); at != 0 && dl >= at {
+		return
+	}
 	d.mu.Lock()
-	if d.fireAt == 0 || dl < d.fireAt {
-		d.fireAt = dl
+	if at := d.fireAt.Load(); at == 0 || dl < at {
+		d.fireAt.Store(dl)
 		d.t.Reset(timeout)
 	}
 	d.mu.Unlock()

@@ -98,3 +98,22 @@ func TestDeadlineTimerReuse(t *testing.T) {
 		e.EndEvaluation()
 	}
 }
+
+// TestDeadlineTimerNeverMissed arms one timer message after message with
+// deadlines that pass while the timer fires for the one before, the race
+// arm's lock-free path must survive: every evaluation must see its own
+// deadline pass, none wait for ever.
+func TestDeadlineTimerNeverMissed(t *testing.T) {
+	d := newDeadlineTimer()
+	for i := range 400 {
+		d.arm(time.Duration(1+i%50) * time.Microsecond)
+		limit := time.Now().Add(2 * time.Second)
+		for !d.passed() {
+			if time.Now().After(limit) {
+				t.Fatalf("message %d: its deadline never passed (deadline %d, expired %d, fireAt %d)",
+					i, d.deadline.Load(), d.expired.Load(), d.fireAt.Load())
+			}
+			time.Sleep(time.Duration(i%3) * time.Microsecond)
+		}
+	}
+}
