@@ -171,8 +171,8 @@ func (e *Engine) evaluate(ctx context.Context, rs *rules.RuleSet, env *rules.Env
 	env.ResetCache()
 	env.BeginEvaluationWithin(ctx, e.timeout)
 	defer env.EndEvaluation()
-	m := e.vms.Get().(*vm.VM)
-	defer e.vms.Put(m)
+	m := &vmLease{pool: &e.vms}
+	defer m.release()
 	if !rs.Stateful {
 		e.run(m, rs, env, res)
 		return
@@ -193,7 +193,7 @@ func (e *Engine) evaluate(ctx context.Context, rs *rules.RuleSet, env *rules.Env
 // rules that do not apply are left out and each of the others is a small
 // step of a contiguous slice, so that a large rule set costs its rules'
 // conditions and little more, cold caches or warm.
-func (e *Engine) run(m *vm.VM, rs *rules.RuleSet, env *rules.Env, res *Result) {
+func (e *Engine) run(m *vmLease, rs *rules.RuleSet, env *rules.Env, res *Result) {
 	plan := rs.Plan(env.Trigger)
 	var last *rules.Rule // the rule that ran last: it was running when time ran out
 	// skipped is set while the rules since the last look at the clock
@@ -219,7 +219,7 @@ func (e *Engine) run(m *vm.VM, rs *rules.RuleSet, env *rules.Env, res *Result) {
 			matched, _, err = env.MatchStep(s)
 		} else {
 			var out any
-			out, err = m.Run(r.Program, env)
+			out, err = m.get().Run(r.Program, env)
 			matched, _ = out.(bool)
 		}
 		if err != nil {
@@ -259,12 +259,34 @@ func (e *Engine) run(m *vm.VM, rs *rules.RuleSet, env *rules.Env, res *Result) {
 	}
 }
 
+// vmLease is a VM from the engine's pool, taken when a rule first needs
+// one: most rule sets run on the fast path alone, and a message need not
+// pay the pool for a VM it never uses.
+type vmLease struct {
+	pool *sync.Pool
+	m    *vm.VM
+}
+
+func (l *vmLease) get() *vm.VM {
+	if l.m == nil {
+		l.m = l.pool.Get().(*vm.VM)
+	}
+	return l.m
+}
+
+func (l *vmLease) release() {
+	if l.m != nil {
+		l.pool.Put(l.m)
+		l.m = nil
+	}
+}
+
 // tag applies a matching enforce-mode tag rule. It reports whether
 // evaluation must stop, which happens only when an inject expression fails
 // under on_error: drop.
-func (e *Engine) tag(m *vm.VM, res *Result, r *rules.Rule, env *rules.Env) (stop bool) {
+func (e *Engine) tag(m *vmLease, res *Result, r *rules.Rule, env *rules.Env) (stop bool) {
 	for _, in := range r.Inject {
-		v, err := m.Run(in.Program, env)
+		v, err := m.get().Run(in.Program, env)
 		if err != nil {
 			if stopped := env.Stopped(); stopped != nil {
 				e.stop(res, r, stopped)
