@@ -201,8 +201,16 @@ func (e *Engine) run(m *vmLease, rs *rules.RuleSet, env *rules.Env, res *Result)
 	// nanoseconds, so one look after them stands for theirs, as if the
 	// deadline had passed at the last of them.
 	skipped := false
+	// missed holds the shared conditions of the first 64 slots found not
+	// matched, without failing (rules.SharedBit): once it covers a
+	// step's Tail, every rule left is a copy of one of them.
+	var missed uint64
 	for i := range plan {
 		s := &plan[i]
+		if s.Tail != 0 && s.Tail&^missed == 0 {
+			last, skipped = plan[len(plan)-1].Rule, true
+			break
+		}
 		if s.Shared != 0 && env.SharedMissed(s.Shared) {
 			last, skipped = s.Rule, true
 			continue
@@ -217,6 +225,9 @@ func (e *Engine) run(m *vmLease, rs *rules.RuleSet, env *rules.Env, res *Result)
 		var err error
 		if s.Fast != nil {
 			matched, _, err = env.MatchStep(s)
+			if !matched && err == nil {
+				missed |= rules.SharedBit(s.Shared)
+			}
 		} else {
 			var out any
 			out, err = m.get().Run(r.Program, env)

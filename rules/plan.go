@@ -3,7 +3,7 @@ package rules
 import "slices"
 
 // Step is one rule of a Plan: what the engine's loop over the rules reads
-// for every message, packed in 24 bytes. Walking a rule set's []*Rule
+// for every message, packed in 32 bytes. Walking a rule set's []*Rule
 // touched a large Rule struct per rule (its triggers, its shared slot, its
 // closure) scattered over the heap: under load, with the caches taken by
 // the kernel and the other requests, those misses cost more than the
@@ -19,6 +19,22 @@ type Step struct {
 	// Shared is Rule.Shared when Fast is set (0 otherwise): 1 + the slot
 	// of the condition's result in the environment.
 	Shared uint32
+	// Tail, when not 0, says that this step and every one after it share
+	// a condition of one of the first 64 slots, and which: bit n-1 for
+	// Shared n. Once each of those conditions is known not to have
+	// matched, the rest of the plan has nothing left to do, and the
+	// engine skips it at once rather than rule by rule: a rule set that
+	// repeats its conditions costs what its distinct conditions do.
+	Tail uint64
+}
+
+// SharedBit is the bit of Step.Tail for a step's Shared slot, 0 when the
+// step shares nothing or its slot is past the 64th.
+func SharedBit(shared uint32) uint64 {
+	if shared == 0 || shared > 64 {
+		return 0
+	}
+	return 1 << (shared - 1)
 }
 
 // plans holds a rule set's Plans, one per trigger a rule names and one
@@ -90,6 +106,15 @@ func planFor(rs []*Rule, applies func(*Rule) bool) []Step {
 			s.Shared = uint32(r.Shared)
 		}
 		steps = append(steps, s)
+	}
+	var tail uint64
+	for i := len(steps) - 1; i >= 0; i-- {
+		bit := SharedBit(steps[i].Shared)
+		if bit == 0 {
+			break
+		}
+		tail |= bit
+		steps[i].Tail = tail
 	}
 	return steps
 }

@@ -47,6 +47,9 @@ rules:
 				if s.Rule.Fast == nil || s.Fast == nil {
 					t.Errorf("%s: fast closure missing from rule or step", s.Rule.ID)
 				}
+				if s.Tail != 0 && s.Tail&rules.SharedBit(s.Shared) == 0 {
+					t.Errorf("%s: tail %b without the step's own slot %d", s.Rule.ID, s.Tail, s.Shared)
+				}
 				if int(s.Shared) != s.Rule.Shared {
 					t.Errorf("%s: step shares slot %d, rule %d", s.Rule.ID, s.Shared, s.Rule.Shared)
 				}
@@ -63,6 +66,34 @@ rules:
 		byID["after"].Shared != byID["edited"].Shared || byID["all-1"].Shared == byID["after"].Shared || byID["both"].Shared != 0 {
 		t.Errorf("shared slots: all-1 %d before %d after %d edited %d both %d", byID["all-1"].Shared, byID["before"].Shared,
 			byID["after"].Shared, byID["edited"].Shared, byID["both"].Shared)
+	}
+}
+
+// TestPlanTail checks the tails of a plan: set from the last step back
+// to the first step that shares nothing, each the slots from it on.
+func TestPlanTail(t *testing.T) {
+	rs := loadText(t, `
+rules:
+  - {id: a1, when: 'text contains "a"', action: drop}
+  - {id: b1, when: 'text contains "b"', action: drop}
+  - {id: lone, when: 'text contains "c"', action: drop}
+  - {id: a2, when: 'text contains "a"', action: drop}
+  - {id: b2, when: 'text contains "b"', action: drop}
+  - {id: a3, when: 'text contains "a"', action: drop}
+`)
+	steps := rs.Plan("before_message")
+	a, b := rules.SharedBit(steps[0].Shared), rules.SharedBit(steps[1].Shared)
+	if a == 0 || b == 0 || a == b || steps[2].Shared != 0 {
+		t.Fatalf("slots: a %d, b %d, lone %d", steps[0].Shared, steps[1].Shared, steps[2].Shared)
+	}
+	want := []uint64{0, 0, 0, a | b, a | b, a}
+	for i, s := range steps {
+		if s.Tail != want[i] {
+			t.Errorf("%s: tail %b, want %b", s.Rule.ID, s.Tail, want[i])
+		}
+	}
+	if rules.SharedBit(65) != 0 || rules.SharedBit(64) != 1<<63 || rules.SharedBit(1) != 1 {
+		t.Errorf("SharedBit: 1 %b, 64 %b, 65 %b", rules.SharedBit(1), rules.SharedBit(64), rules.SharedBit(65))
 	}
 }
 
