@@ -117,3 +117,42 @@ func TestDeadlineTimerNeverMissed(t *testing.T) {
 		}
 	}
 }
+
+// TestInterruptedSeesCancel: a context done before the evaluation stops
+// it at the first look; one done during it is seen within pollEvery
+// looks, and from then on by every one.
+func TestInterruptedSeesCancel(t *testing.T) {
+	var e Env
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	e.BeginEvaluationWithin(ctx, time.Hour)
+	if err := e.Interrupted(); err != context.Canceled {
+		t.Fatalf("first look under a done context: %v, want Canceled", err)
+	}
+	e.EndEvaluation()
+
+	for done := range 2 * pollEvery {
+		ctx, cancel := context.WithCancel(context.Background())
+		e.BeginEvaluationWithin(ctx, time.Hour)
+		for range done {
+			if err := e.Interrupted(); err != nil {
+				t.Fatalf("before the cancel: %v", err)
+			}
+		}
+		cancel()
+		seen := -1
+		for i := range pollEvery {
+			if e.Interrupted() != nil {
+				seen = i
+				break
+			}
+		}
+		if seen < 0 {
+			t.Fatalf("cancelled after %d looks: not seen in the %d looks after", done, pollEvery)
+		}
+		if err := e.Interrupted(); err != context.Canceled {
+			t.Fatalf("once seen: %v, want Canceled", err)
+		}
+		e.EndEvaluation()
+	}
+}
