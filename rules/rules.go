@@ -56,8 +56,8 @@ type Rule struct {
 	When    string
 	Program *vm.Program
 	// Fast is Program compiled to Go closures, when every node of the
-	// condition has a fast form (fast.go); nil otherwise. Env.Match runs
-	// it.
+	// condition has a fast form (fast.go); nil otherwise. The engine
+	// runs it through its rule set's Plan (Env.MatchStep).
 	Fast func(*Env) (bool, error) `yaml:"-"`
 	// Shared is 1 + the slot of the rule's condition among the
 	// conditions that rules share word for word over lists of the same
