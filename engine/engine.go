@@ -171,8 +171,8 @@ func (e *Engine) evaluate(ctx context.Context, rs *rules.RuleSet, env *rules.Env
 	env.ResetCache()
 	env.BeginEvaluationWithin(ctx, e.timeout)
 	defer env.EndEvaluation()
-	m := e.vms.Get().(*vm.VM)
-	defer e.vms.Put(m)
+	m := &vmLease{pool: &e.vms}
+	defer m.release()
 	if !rs.Stateful {
 		e.run(m, rs, env, res)
 		return
@@ -188,34 +188,49 @@ func (e *Engine) evaluate(ctx context.Context, rs *rules.RuleSet, env *rules.Env
 	env.SetState(nil) // sc goes back to the pool
 }
 
-// run evaluates the rules in order until one decides.
-func (e *Engine) run(m *vm.VM, rs *rules.RuleSet, env *rules.Env, res *Result) {
+// run evaluates the rules in order until one decides. It walks the rule
+// set's plan for the message's trigger (rules.RuleSet.Plan), in which the
+// rules that do not apply are left out and each of the others is a small
+// step of a contiguous slice, so that a large rule set costs its rules'
+// conditions and little more, cold caches or warm.
+func (e *Engine) run(m *vmLease, rs *rules.RuleSet, env *rules.Env, res *Result) {
+	plan := rs.Plan(env.Trigger)
 	var last *rules.Rule // the rule that ran last: it was running when time ran out
 	// skipped is set while the rules since the last look at the clock
 	// were copies of a condition already found false: each takes a few
 	// nanoseconds, so one look after them stands for theirs, as if the
 	// deadline had passed at the last of them.
 	skipped := false
-	for _, r := range rs.Rules {
-		if !r.AppliesTo(env.Trigger) {
-			continue
+	// missed holds the shared conditions of the first 64 slots found not
+	// matched, without failing (rules.SharedBit): once it covers a
+	// step's Tail, every rule left is a copy of one of them.
+	var missed uint64
+	for i := range plan {
+		s := &plan[i]
+		if s.Tail != 0 && s.Tail&^missed == 0 {
+			last, skipped = plan[len(plan)-1].Rule, true
+			break
 		}
-		if r.Shared != 0 && r.Fast != nil && env.SharedMiss(r) {
-			last, skipped = r, true
+		if s.Shared != 0 && env.SharedMissed(s.Shared) {
+			last, skipped = s.Rule, true
 			continue
 		}
 		if err := env.Interrupted(); err != nil {
 			e.stop(res, last, err)
 			return
 		}
+		r := s.Rule
 		last, skipped = r, false
 		var matched bool
 		var err error
-		if r.Fast != nil {
-			matched, err = env.Match(r)
+		if s.Fast != nil {
+			matched, _, err = env.MatchStep(s)
+			if !matched && err == nil {
+				missed |= rules.SharedBit(s.Shared)
+			}
 		} else {
 			var out any
-			out, err = m.Run(r.Program, env)
+			out, err = m.get().Run(r.Program, env)
 			matched, _ = out.(bool)
 		}
 		if err != nil {
@@ -255,12 +270,34 @@ func (e *Engine) run(m *vm.VM, rs *rules.RuleSet, env *rules.Env, res *Result) {
 	}
 }
 
+// vmLease is a VM from the engine's pool, taken when a rule first needs
+// one: most rule sets run on the fast path alone, and a message need not
+// pay the pool for a VM it never uses.
+type vmLease struct {
+	pool *sync.Pool
+	m    *vm.VM
+}
+
+func (l *vmLease) get() *vm.VM {
+	if l.m == nil {
+		l.m = l.pool.Get().(*vm.VM)
+	}
+	return l.m
+}
+
+func (l *vmLease) release() {
+	if l.m != nil {
+		l.pool.Put(l.m)
+		l.m = nil
+	}
+}
+
 // tag applies a matching enforce-mode tag rule. It reports whether
 // evaluation must stop, which happens only when an inject expression fails
 // under on_error: drop.
-func (e *Engine) tag(m *vm.VM, res *Result, r *rules.Rule, env *rules.Env) (stop bool) {
+func (e *Engine) tag(m *vmLease, res *Result, r *rules.Rule, env *rules.Env) (stop bool) {
 	for _, in := range r.Inject {
-		v, err := m.Run(in.Program, env)
+		v, err := m.get().Run(in.Program, env)
 		if err != nil {
 			if stopped := env.Stopped(); stopped != nil {
 				e.stop(res, r, stopped)

@@ -173,6 +173,85 @@ rules:
 			deciding: []string{"after-only"},
 		},
 		{
+			name: "rules limited to other triggers never run, failing ones included; the others keep their order",
+			rules: `
+rules:
+  - {id: after-broken, triggers: [after_message], when: 'int(message.metadata.level) > 3', action: drop}
+  - {id: tag-a, when: 'text contains "x"', action: tag, tags: [a]}
+  - {id: after-drop, triggers: [after_message], when: 'text contains "x"', action: drop}
+  - {id: before-broken, triggers: [before_message], when: 'int(message.metadata.level) > 3', action: tag, tags: [b]}
+  - {id: tag-c, triggers: [before_message, after_message], when: 'text contains "x"', action: tag, tags: [c]}`,
+			env: &rules.Env{Trigger: "before_message", Text: "x",
+				Message: rules.Message{Text: "x", Metadata: map[string]any{"level": "high"}}},
+			verdict:  engine.Tag,
+			tags:     []string{"a", "c"},
+			matched:  []string{"tag-a", "tag-c"},
+			deciding: []string{"tag-a", "tag-c"},
+			errored:  []string{"before-broken"},
+		},
+		{
+			name: "the same rules on after_message",
+			rules: `
+rules:
+  - {id: after-broken, triggers: [after_message], when: 'int(message.metadata.level) > 3', action: drop}
+  - {id: tag-a, when: 'text contains "x"', action: tag, tags: [a]}
+  - {id: after-drop, triggers: [after_message], when: 'text contains "x"', action: drop}
+  - {id: before-broken, triggers: [before_message], when: 'int(message.metadata.level) > 3', action: tag, tags: [b]}
+  - {id: tag-c, triggers: [before_message, after_message], when: 'text contains "x"', action: tag, tags: [c]}`,
+			env: &rules.Env{Trigger: "after_message", Text: "x",
+				Message: rules.Message{Text: "x", Metadata: map[string]any{"level": "high"}}},
+			verdict:  engine.Drop,
+			matched:  []string{"tag-a", "after-drop"},
+			deciding: []string{"after-drop"},
+			errored:  []string{"after-broken"},
+			tags:     []string{"a"},
+		},
+		{
+			name: "copies of conditions that did not match are skipped, the rest of the plan at once",
+			rules: `
+rules:
+  - {id: a1, when: 'text contains "x"', action: tag, tags: [a]}
+  - {id: b1, when: 'int(message.metadata.level) > 3', action: tag, tags: [b], mode: shadow}
+  - {id: c1, when: 'text contains "y"', action: tag, tags: [c]}
+  - {id: a2, when: 'text contains "x"', action: tag, tags: [a2]}
+  - {id: b2, when: 'int(message.metadata.level) > 3', action: tag, tags: [b2]}
+  - {id: c2, when: 'text contains "y"', action: drop}`,
+			env: &rules.Env{Trigger: "before_message", Text: "z", Message: rules.Message{Text: "z", Metadata: map[string]any{"level": 1}}},
+		},
+		{
+			name: "copies of a condition that matched match again, in order",
+			rules: `
+rules:
+  - {id: a1, when: 'text contains "x"', action: tag, tags: [a]}
+  - {id: b1, when: 'int(message.metadata.level) > 3', action: tag, tags: [b], mode: shadow}
+  - {id: c1, when: 'text contains "y"', action: tag, tags: [c]}
+  - {id: a2, when: 'text contains "x"', action: tag, tags: [a2]}
+  - {id: b2, when: 'int(message.metadata.level) > 3', action: tag, tags: [b2]}
+  - {id: c2, when: 'text contains "y"', action: drop}`,
+			env:      &rules.Env{Trigger: "before_message", Text: "x y", Message: rules.Message{Text: "x y", Metadata: map[string]any{"level": 1}}},
+			verdict:  engine.Drop,
+			tags:     []string{"a", "c", "a2"},
+			matched:  []string{"a1", "c1", "a2", "c2"},
+			deciding: []string{"c2"},
+		},
+		{
+			name: "copies of a condition that failed fail again, each counted",
+			rules: `
+rules:
+  - {id: a1, when: 'text contains "x"', action: tag, tags: [a]}
+  - {id: b1, when: 'int(message.metadata.level) > 3', action: tag, tags: [b], mode: shadow}
+  - {id: c1, when: 'text contains "y"', action: tag, tags: [c]}
+  - {id: a2, when: 'text contains "x"', action: tag, tags: [a2]}
+  - {id: b2, when: 'int(message.metadata.level) > 3', action: tag, tags: [b2]}
+  - {id: c2, when: 'text contains "y"', action: drop}`,
+			env:      &rules.Env{Trigger: "before_message", Text: "x", Message: rules.Message{Text: "x", Metadata: map[string]any{"level": "high"}}},
+			verdict:  engine.Tag,
+			tags:     []string{"a", "a2"},
+			matched:  []string{"a1", "a2"},
+			deciding: []string{"a1", "a2"},
+			errored:  []string{"b1", "b2"},
+		},
+		{
 			name: "a failing rule counts as an error and, by default, as not matched",
 			rules: `
 rules:

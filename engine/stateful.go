@@ -46,7 +46,7 @@ var stateKinds = [...]state.Kind{rules.StateRate: state.Rate, rules.StateDistinc
 // count computes the key of every state call of the rules that apply to
 // the message and asks the store for all of them in one call. Each call's
 // count, or the failure, goes to the environment, where the rules read it.
-func (e *Engine) count(ctx context.Context, m *vm.VM, rs *rules.RuleSet, env *rules.Env, sc *stateScratch, id state.Key, peek bool) {
+func (e *Engine) count(ctx context.Context, m *vmLease, rs *rules.RuleSet, env *rules.Env, sc *stateScratch, id state.Key, peek bool) {
 	b := &sc.batch
 	b.Reset()
 	b.ID, b.Peek = id, peek
@@ -110,7 +110,7 @@ func addOp(b *state.Batch, op state.Op) int {
 // strike records the strikes of the enforce-mode rules that decided the
 // message and matched (SPEC §10 item 3). A failure is an error of each
 // rule whose strike was lost; the verdict stands.
-func (e *Engine) strike(ctx context.Context, m *vm.VM, env *rules.Env, res *Result, sc *stateScratch, id state.Key) {
+func (e *Engine) strike(ctx context.Context, m *vmLease, env *rules.Env, res *Result, sc *stateScratch, id state.Key) {
 	b := &sc.batch
 	b.Strikes, sc.struck = b.Strikes[:0], sc.struck[:0]
 	for _, r := range res.Deciding {
@@ -141,15 +141,15 @@ func (e *Engine) strike(ctx context.Context, m *vm.VM, env *rules.Env, res *Resu
 
 // runKey evaluates a state call's key or value, on the fast path when it
 // has one.
-func runKey(m *vm.VM, p *vm.Program, fast func(*rules.Env) (string, error), env *rules.Env) (string, error) {
+func runKey(m *vmLease, p *vm.Program, fast func(*rules.Env) (string, error), env *rules.Env) (string, error) {
 	if fast != nil {
 		return fast(env)
 	}
 	return runString(m, p, env)
 }
 
-func runString(m *vm.VM, p *vm.Program, env *rules.Env) (string, error) {
-	out, err := m.Run(p, env)
+func runString(m *vmLease, p *vm.Program, env *rules.Env) (string, error) {
+	out, err := m.get().Run(p, env)
 	if err != nil {
 		return "", err
 	}

@@ -98,3 +98,61 @@ func TestDeadlineTimerReuse(t *testing.T) {
 		e.EndEvaluation()
 	}
 }
+
+// TestDeadlineTimerNeverMissed arms one timer message after message with
+// deadlines that pass while the timer fires for the one before, the race
+// arm's lock-free path must survive: every evaluation must see its own
+// deadline pass, none wait for ever.
+func TestDeadlineTimerNeverMissed(t *testing.T) {
+	d := newDeadlineTimer()
+	for i := range 400 {
+		d.arm(time.Duration(1+i%50) * time.Microsecond)
+		limit := time.Now().Add(2 * time.Second)
+		for !d.passed() {
+			if time.Now().After(limit) {
+				t.Fatalf("message %d: its deadline never passed (deadline %d, expired %d, fireAt %d)",
+					i, d.deadline.Load(), d.expired.Load(), d.fireAt.Load())
+			}
+			time.Sleep(time.Duration(i%3) * time.Microsecond)
+		}
+	}
+}
+
+// TestInterruptedSeesCancel: a context done before the evaluation stops
+// it at the first look; one done during it is seen within pollEvery
+// looks, and from then on by every one.
+func TestInterruptedSeesCancel(t *testing.T) {
+	var e Env
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	e.BeginEvaluationWithin(ctx, time.Hour)
+	if err := e.Interrupted(); err != context.Canceled {
+		t.Fatalf("first look under a done context: %v, want Canceled", err)
+	}
+	e.EndEvaluation()
+
+	for done := range 2 * pollEvery {
+		ctx, cancel := context.WithCancel(context.Background())
+		e.BeginEvaluationWithin(ctx, time.Hour)
+		for range done {
+			if err := e.Interrupted(); err != nil {
+				t.Fatalf("before the cancel: %v", err)
+			}
+		}
+		cancel()
+		seen := -1
+		for i := range pollEvery {
+			if e.Interrupted() != nil {
+				seen = i
+				break
+			}
+		}
+		if seen < 0 {
+			t.Fatalf("cancelled after %d looks: not seen in the %d looks after", done, pollEvery)
+		}
+		if err := e.Interrupted(); err != context.Canceled {
+			t.Fatalf("once seen: %v, want Canceled", err)
+		}
+		e.EndEvaluation()
+	}
+}

@@ -139,37 +139,6 @@ type sharedResult struct {
 	err     error
 }
 
-// Match evaluates r's condition on the fast path (r.Fast must be set),
-// once per message for the rules sharing it (r.Shared).
-func (e *Env) Match(r *Rule) (bool, error) {
-	if slot := uint(r.Shared - 1); slot < uint(len(e.shared)) && e.shared[slot].gen == e.gen {
-		return e.shared[slot].matched, e.shared[slot].err
-	}
-	return e.match(r)
-}
-
-// SharedMiss reports whether r's condition is shared with a rule that
-// already ran for this message and was not matched, without failing: r
-// then has nothing left to do. The engine skips such rules in large rule
-// sets, where most rules are copies of conditions already evaluated.
-func (e *Env) SharedMiss(r *Rule) bool {
-	slot := uint(r.Shared - 1)
-	return slot < uint(len(e.shared)) && e.shared[slot].gen == e.gen && !e.shared[slot].matched && e.shared[slot].err == nil
-}
-
-func (e *Env) match(r *Rule) (bool, error) {
-	if r.Shared == 0 {
-		return r.Fast(e)
-	}
-	slot := r.Shared - 1
-	if slot >= len(e.shared) {
-		e.shared = append(e.shared, make([]sharedResult, slot+1-len(e.shared))...)
-	}
-	matched, err := r.Fast(e)
-	e.shared[slot] = sharedResult{gen: e.gen, matched: matched, err: err}
-	return matched, err
-}
-
 // Message is the message being moderated.
 type Message struct {
 	ID             string         `expr:"id" yaml:"id"`

@@ -121,6 +121,7 @@ func Load(paths []string) (*RuleSet, error) {
 	if len(rs.State) > 0 {
 		rs.Stateful = true
 	}
+	rs.plans = buildPlans(rs.Rules)
 	return rs, nil
 }
 

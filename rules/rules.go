@@ -56,8 +56,8 @@ type Rule struct {
 	When    string
 	Program *vm.Program
 	// Fast is Program compiled to Go closures, when every node of the
-	// condition has a fast form (fast.go); nil otherwise. Env.Match runs
-	// it.
+	// condition has a fast form (fast.go); nil otherwise. The engine
+	// runs it through its rule set's Plan (Env.MatchStep).
 	Fast func(*Env) (bool, error) `yaml:"-"`
 	// Shared is 1 + the slot of the rule's condition among the
 	// conditions that rules share word for word over lists of the same
@@ -115,6 +115,9 @@ type RuleSet struct {
 	// EmptyOnPurpose is set when every file says rules: [], the one way to
 	// serve no rules that a reload accepts (see SPEC §12).
 	EmptyOnPurpose bool
+
+	// plans are the rules by trigger, packed for the engine (Plan).
+	plans *plans
 }
 
 // TestSource is the undecoded tests: section of one file; the rule test
