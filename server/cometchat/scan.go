@@ -193,39 +193,37 @@ func (d *decoder) tooDeep() bool {
 // does not copy) or to keep with d.keep, never to hold on to.
 func (d *decoder) member(n *int) ([]byte, bool) {
 	s := d.s
-	i := wsEnd(s, d.i)
-	switch {
-	case i < len(s) && s[i] == ',' && *n > 0: // the usual case first
-		// In an indented body a newline and spaces follow: skip them
-		// here, without wsEndSlow's call and loop.
-		if i++; i < len(s) && s[i] == '\n' {
-			for i++; i+8 <= len(s); i += 8 {
-				if x := load64(s, i) ^ (ones * ' '); x != 0 {
-					i += bits.TrailingZeros64(x) >> 3
-					break
-				}
+	i := d.i
+	if *n > 0 {
+		// A value most often ends where its comma is.
+		if i >= len(s) || s[i] != ',' {
+			if i = wsEnd(s, i); i >= len(s) || s[i] != ',' {
+				return nil, d.close(i, "after object key:value pair")
 			}
 		}
-		i = wsEnd(s, i)
-	case i >= len(s):
-		d.i = i
-		return nil, d.fail("")
-	case s[i] == '}':
-		d.i = i + 1
-		d.depth--
-		return nil, false
-	case *n > 0:
-		d.i = i
-		return nil, d.fail("after object key:value pair")
+		i++
+	} else if i = wsEnd(s, i); i < len(s) && s[i] == '}' {
+		return nil, d.close(i, "")
 	}
 	*n++
-	if i >= len(s) || s[i] != '"' {
+	// In an indented body a newline and spaces come before the key: skip
+	// them here, without wsEndSlow's call and loop.
+	if i < len(s) && s[i] == '\n' {
+		for i++; i+8 <= len(s); i += 8 {
+			if x := load64(s, i) ^ (ones * ' '); x != 0 {
+				i += bits.TrailingZeros64(x) >> 3
+				break
+			}
+		}
+	}
+	if i = wsEnd(s, i); i >= len(s) || s[i] != '"' {
 		d.i = i
 		return nil, d.fail("looking for beginning of object key string")
 	}
 	// Keys are short and plain: look for the closing quote here, with
-	// plainEnd's loop, and leave anything else to stringEnd.
-	j := i + 1
+	// plainEnd's loop, and leave anything else to key.
+	i++
+	j := i
 	for j+8 <= len(s) {
 		w := load64(s, j)
 		if m := stringStops(w) | w&highs; m != 0 {
@@ -234,33 +232,57 @@ func (d *decoder) member(n *int) ([]byte, bool) {
 		}
 		j += 8
 	}
-	var k []byte
-	d.keyAt = i + 1
-	if j < len(s) && s[j] == '"' {
-		k, i = s[i+1:j], j+1
-	} else {
-		end, plain, bad := stringEnd(s, i+1)
-		if bad != "" {
-			d.i = end
-			return nil, d.fail(bad)
-		}
-		k, i = s[i+1:end-1], end
-		if !plain {
-			d.keyAt, d.keyEsc = -1, unquote(k)
-			k = []byte(d.keyEsc)
+	// Then `": ` and the value, or `":` and the value in a compact body.
+	if j+2 < len(s) && s[j] == '"' && s[j+1] == ':' {
+		d.keyAt = i
+		switch c := s[j+2]; {
+		case c > ' ':
+			d.i = j + 2
+			return s[i:j], true
+		case c == ' ' && j+3 < len(s) && s[j+3] > ' ':
+			d.i = j + 3
+			return s[i:j], true
 		}
 	}
-	i = wsEnd(s, i)
+	return d.key(i)
+}
+
+// close ends member at s[i], which should be the object's closing brace;
+// what describes the situation otherwise.
+func (d *decoder) close(i int, what string) bool {
+	d.i = i
+	switch {
+	case i >= len(d.s):
+		return d.fail("")
+	case d.s[i] == '}':
+		d.i++
+		d.depth--
+		return false
+	}
+	return d.fail(what)
+}
+
+// key is member for a key that starts at d.s[i] (past the quote) and is
+// not plain, or is not followed at once by the colon and the value.
+func (d *decoder) key(i int) ([]byte, bool) {
+	s := d.s
+	end, plain, bad := stringEnd(s, i)
+	if bad != "" {
+		d.i = end
+		return nil, d.fail(bad)
+	}
+	k := s[i : end-1]
+	d.keyAt = i
+	if !plain {
+		d.keyAt, d.keyEsc = -1, unquote(k)
+		k = []byte(d.keyEsc)
+	}
+	i = wsEnd(s, end)
 	if i >= len(s) || s[i] != ':' {
 		d.i = i
 		return nil, d.fail("after object key")
 	}
-	// An indented body has one space after the colon: no call for that.
-	if i += 2; i < len(s) && s[i-1] == ' ' && s[i] > ' ' {
-		d.i = i
-	} else {
-		d.i = wsEnd(s, i-1)
-	}
+	d.i = wsEnd(s, i+1)
 	return k, true
 }
 
