@@ -415,10 +415,25 @@ func stringEnd(s []byte, i int) (end int, plain bool, bad string) {
 
 // str reads the string literal at d.i.
 func (d *decoder) str() (string, bool) {
-	if start, end := d.i+1, plainEnd(d.s, d.i+1); end < len(d.s) && d.s[end] == '"' {
-		d.i = end + 1
-		return d.keep(start, end), true
+	// plainEnd's loop, here rather than called: most values are a word or
+	// two of plain ASCII, and the call cost as much as the scan.
+	s, start := d.s, d.i+1
+	for end := start; end+8 <= len(s); end += 8 {
+		w := load64(s, end)
+		if m := stringStops(w) | w&highs; m != 0 {
+			if end += bits.TrailingZeros64(m) >> 3; s[end] == '"' {
+				d.i = end + 1
+				return d.keep(start, end), true
+			}
+			break
+		}
 	}
+	return d.strSlow()
+}
+
+// strSlow is str for a string that is not plain ASCII, or ends in the last
+// eight bytes of the body.
+func (d *decoder) strSlow() (string, bool) {
 	end, plain, bad := stringEnd(d.s, d.i+1)
 	if bad != "" {
 		d.i = end
