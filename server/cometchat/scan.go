@@ -194,29 +194,39 @@ func (d *decoder) tooDeep() bool {
 func (d *decoder) member(n *int) ([]byte, bool) {
 	s := d.s
 	i := d.i
-	if *n > 0 {
-		// A value most often ends where its comma is.
-		if i >= len(s) || s[i] != ',' {
-			if i = wsEnd(s, i); i >= len(s) || s[i] != ',' {
-				return nil, d.close(i, "after object key:value pair")
+	// A value most often ends where its comma is.
+	comma := i < len(s) && s[i] == ',' && *n > 0
+	if comma {
+		i++
+	}
+	if i < len(s) && s[i] <= ' ' {
+		// In an indented body a newline and spaces come before a key
+		// and before the closing brace: skip them here, without
+		// wsEndSlow's call and loop.
+		if s[i] == '\n' {
+			for i++; i+8 <= len(s); i += 8 {
+				if x := load64(s, i) ^ (ones * ' '); x != 0 {
+					i += bits.TrailingZeros64(x) >> 3
+					break
+				}
 			}
 		}
-		i++
-	} else if i = wsEnd(s, i); i < len(s) && s[i] == '}' {
-		return nil, d.close(i, "")
+		i = wsEnd(s, i)
+	}
+	if !comma {
+		switch {
+		case i < len(s) && s[i] == '}':
+			return nil, d.close(i)
+		case *n == 0:
+		case i < len(s) && s[i] == ',':
+			i = wsEnd(s, i+1)
+		default:
+			d.i = i
+			return nil, d.fail("after object key:value pair")
+		}
 	}
 	*n++
-	// In an indented body a newline and spaces come before the key: skip
-	// them here, without wsEndSlow's call and loop.
-	if i < len(s) && s[i] == '\n' {
-		for i++; i+8 <= len(s); i += 8 {
-			if x := load64(s, i) ^ (ones * ' '); x != 0 {
-				i += bits.TrailingZeros64(x) >> 3
-				break
-			}
-		}
-	}
-	if i = wsEnd(s, i); i >= len(s) || s[i] != '"' {
+	if i >= len(s) || s[i] != '"' {
 		d.i = i
 		return nil, d.fail("looking for beginning of object key string")
 	}
@@ -247,19 +257,11 @@ func (d *decoder) member(n *int) ([]byte, bool) {
 	return d.key(i)
 }
 
-// close ends member at s[i], which should be the object's closing brace;
-// what describes the situation otherwise.
-func (d *decoder) close(i int, what string) bool {
-	d.i = i
-	switch {
-	case i >= len(d.s):
-		return d.fail("")
-	case d.s[i] == '}':
-		d.i++
-		d.depth--
-		return false
-	}
-	return d.fail(what)
+// close ends member at the object's closing brace, d.s[i].
+func (d *decoder) close(i int) bool {
+	d.i = i + 1
+	d.depth--
+	return false
 }
 
 // key is member for a key that starts at d.s[i] (past the quote) and is
@@ -414,24 +416,9 @@ func stringEnd(s []byte, i int) (end int, plain bool, bad string) {
 }
 
 // str reads the string literal at d.i.
-func (d *decoder) str() (string, bool) {
-	// plainEnd's loop, here rather than called: most values are a word or
-	// two of plain ASCII, and the call cost as much as the scan.
-	s, start := d.s, d.i+1
-	for end := start; end+8 <= len(s); end += 8 {
-		w := load64(s, end)
-		if m := stringStops(w) | w&highs; m != 0 {
-			if end += bits.TrailingZeros64(m) >> 3; s[end] == '"' {
-				d.i = end + 1
-				return d.keep(start, end), true
-			}
-			break
-		}
-	}
-	return d.strSlow()
-}
+func (d *decoder) str() (string, bool) { return d.flexString() }
 
-// strSlow is str for a string that is not plain ASCII, or ends in the last
+// strSlow is flexString for a string that is not plain ASCII, or ends in the last
 // eight bytes of the body.
 func (d *decoder) strSlow() (string, bool) {
 	end, plain, bad := stringEnd(d.s, d.i+1)
@@ -841,10 +828,28 @@ func (d *decoder) objectOrNil() (map[string]any, bool) {
 // flexString reads a string, or a number as the text it was sent as; any
 // other value yields "".
 func (d *decoder) flexString() (string, bool) {
-	c := d.peek()
-	switch {
-	case c == '"':
-		return d.str()
+	s, start := d.s, d.i+1
+	if d.i >= len(s) || s[d.i] != '"' {
+		return d.flexOther()
+	}
+	// plainEnd's loop, here rather than called: most values are a word or
+	// two of plain ASCII, and the call cost as much as the scan.
+	for end := start; end+8 <= len(s); end += 8 {
+		w := load64(s, end)
+		if m := stringStops(w) | w&highs; m != 0 {
+			if end += bits.TrailingZeros64(m) >> 3; s[end] == '"' {
+				d.i = end + 1
+				return d.keep(start, end), true
+			}
+			break
+		}
+	}
+	return d.strSlow()
+}
+
+// flexOther is flexString for a value that is not a string.
+func (d *decoder) flexOther() (string, bool) {
+	switch c := d.peek(); {
 	case isNumberStart(c):
 		start := d.i
 		_, ok := d.number()
