@@ -861,6 +861,26 @@ func (d *decoder) flexOther() (string, bool) {
 // flexInt reads a number, or a string holding one; anything else, or a
 // number outside int's range, yields 0. Fractions are truncated.
 func (d *decoder) flexInt() (int, bool) {
+	// The usual value, a short run of digits (a size, a time), is parsed
+	// as it is scanned; anything else (a sign, a fraction, an exponent, a
+	// leading zero, a string, too many digits) is left to flexIntSlow.
+	s, i := d.s, d.i
+	n, j := 0, i
+	for j < len(s) && j-i < maxDigits && isDigit(s[j]) {
+		n = n*10 + int(s[j]-'0')
+		j++
+	}
+	if j > i && j < len(s) && (s[i] != '0' || j == i+1) {
+		if c := s[j]; !isDigit(c) && c != '.' && c != 'e' && c != 'E' {
+			d.i = j
+			return n, true
+		}
+	}
+	return d.flexIntSlow()
+}
+
+// flexIntSlow is flexInt for any other value.
+func (d *decoder) flexIntSlow() (int, bool) {
 	c := d.peek()
 	var s []byte
 	var ok bool
