@@ -236,7 +236,7 @@ func (d *decoder) member(n *int) ([]byte, bool) {
 	j := i
 	for j+8 <= len(s) {
 		w := load64(s, j)
-		if m := stringStops(w) | w&highs; m != 0 {
+		if m := plainStops(w); m != 0 {
 			j += bits.TrailingZeros64(m) >> 3
 			break
 		}
@@ -339,6 +339,14 @@ func stringStops(w uint64) uint64 {
 	return ((w - ones*0x20) | ((w ^ (ones * '"')) - ones) | ((w ^ (ones * '\\')) - ones)) &^ w & highs
 }
 
+// plainStops is stringStops that also flags the bytes from 0x80 up, which
+// end a plain (ASCII) run too. Those bytes are the ones whose differences
+// stringStops masks with &^ w, so here the mask is not needed: two
+// instructions less for every word of a key or value.
+func plainStops(w uint64) uint64 {
+	return ((w - ones*0x20) | ((w ^ (ones * '"')) - ones) | ((w ^ (ones * '\\')) - ones) | w) & highs
+}
+
 // plainEnd returns the index of the first byte at or after i that ends a
 // run of plain string bytes (printable ASCII but '"' and '\\'), or where
 // fewer than eight bytes are left. Most strings in a message are plain, and
@@ -347,7 +355,7 @@ func stringStops(w uint64) uint64 {
 func plainEnd(s []byte, i int) int {
 	for i+8 <= len(s) {
 		w := load64(s, i)
-		if m := stringStops(w) | w&highs; m != 0 {
+		if m := plainStops(w); m != 0 {
 			return i + bits.TrailingZeros64(m)>>3
 		}
 		i += 8
@@ -836,7 +844,7 @@ func (d *decoder) flexString() (string, bool) {
 	// two of plain ASCII, and the call cost as much as the scan.
 	for end := start; end+8 <= len(s); end += 8 {
 		w := load64(s, end)
-		if m := stringStops(w) | w&highs; m != 0 {
+		if m := plainStops(w); m != 0 {
 			if end += bits.TrailingZeros64(m) >> 3; s[end] == '"' {
 				d.i = end + 1
 				return d.keep(start, end), true
