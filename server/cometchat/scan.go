@@ -230,8 +230,8 @@ func (d *decoder) member(n *int) ([]byte, bool) {
 		d.i = i
 		return nil, d.fail("looking for beginning of object key string")
 	}
-	// Keys are short and plain: look for the closing quote here, with
-	// plainEnd's loop, and leave anything else to key.
+	// Keys are short and plain: look for the closing quote here, a word
+	// at a time, and leave anything else to key.
 	i++
 	j := i
 	for j+8 <= len(s) {
@@ -340,27 +340,12 @@ func stringStops(w uint64) uint64 {
 }
 
 // plainStops is stringStops that also flags the bytes from 0x80 up, which
-// end a plain (ASCII) run too. Those bytes are the ones whose differences
-// stringStops masks with &^ w, so here the mask is not needed: two
-// instructions less for every word of a key or value.
+// end a plain (ASCII) run too. Those bytes are the only ones the
+// differences flag wrongly without a borrow (stringStops masks them with
+// &^ w), and a borrow still starts only at a flagged byte, so the lowest
+// flag stays exact without the mask: two instructions less a word.
 func plainStops(w uint64) uint64 {
 	return ((w - ones*0x20) | ((w ^ (ones * '"')) - ones) | ((w ^ (ones * '\\')) - ones) | w) & highs
-}
-
-// plainEnd returns the index of the first byte at or after i that ends a
-// run of plain string bytes (printable ASCII but '"' and '\\'), or where
-// fewer than eight bytes are left. Most strings in a message are plain, and
-// when s[plainEnd(s, i)] is the closing quote, the string is read without
-// stringEnd's bookkeeping.
-func plainEnd(s []byte, i int) int {
-	for i+8 <= len(s) {
-		w := load64(s, i)
-		if m := plainStops(w); m != 0 {
-			return i + bits.TrailingZeros64(m)>>3
-		}
-		i += 8
-	}
-	return i
 }
 
 // stringEnd scans the contents of the string literal that start at s[i],
@@ -840,8 +825,9 @@ func (d *decoder) flexString() (string, bool) {
 	if d.i >= len(s) || s[d.i] != '"' {
 		return d.flexOther()
 	}
-	// plainEnd's loop, here rather than called: most values are a word or
-	// two of plain ASCII, and the call cost as much as the scan.
+	// Most values are a few words of plain ASCII: find the closing quote a
+	// word at a time, here rather than in a function of its own, whose call
+	// cost as much as the scan, and leave anything else to strSlow.
 	for end := start; end+8 <= len(s); end += 8 {
 		w := load64(s, end)
 		if m := plainStops(w); m != 0 {
