@@ -860,8 +860,11 @@ func (d *decoder) flexInt() (int, bool) {
 	// leading zero, a string, too many digits) is left to flexIntSlow.
 	s, i := d.s, d.i
 	n, j := 0, i
-	for j < len(s) && j-i < maxDigits && isDigit(s[j]) {
-		n = n*10 + int(s[j]-'0')
+	for _, c := range s[i:min(len(s), i+maxDigits)] {
+		if !isDigit(c) {
+			break
+		}
+		n = n*10 + int(c-'0')
 		j++
 	}
 	if j > i && j < len(s) && (s[i] != '0' || j == i+1) {
