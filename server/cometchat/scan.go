@@ -193,12 +193,17 @@ func (d *decoder) tooDeep() bool {
 // does not copy) or to keep with d.keep, never to hold on to.
 func (d *decoder) member(n *int) ([]byte, bool) {
 	s := d.s
-	i := wsEnd(s, d.i)
-	switch {
-	case i < len(s) && s[i] == ',' && *n > 0: // the usual case first
-		// In an indented body a newline and spaces follow: skip them
-		// here, without wsEndSlow's call and loop.
-		if i++; i < len(s) && s[i] == '\n' {
+	i := d.i
+	// A value most often ends where its comma is.
+	comma := i < len(s) && s[i] == ',' && *n > 0
+	if comma {
+		i++
+	}
+	if i < len(s) && s[i] <= ' ' {
+		// In an indented body a newline and spaces come before a key
+		// and before the closing brace: skip them here, without
+		// wsEndSlow's call and loop.
+		if s[i] == '\n' {
 			for i++; i+8 <= len(s); i += 8 {
 				if x := load64(s, i) ^ (ones * ' '); x != 0 {
 					i += bits.TrailingZeros64(x) >> 3
@@ -207,60 +212,79 @@ func (d *decoder) member(n *int) ([]byte, bool) {
 			}
 		}
 		i = wsEnd(s, i)
-	case i >= len(s):
-		d.i = i
-		return nil, d.fail("")
-	case s[i] == '}':
-		d.i = i + 1
-		d.depth--
-		return nil, false
-	case *n > 0:
-		d.i = i
-		return nil, d.fail("after object key:value pair")
+	}
+	if !comma {
+		switch {
+		case i < len(s) && s[i] == '}':
+			return nil, d.close(i)
+		case *n == 0:
+		case i < len(s) && s[i] == ',':
+			i = wsEnd(s, i+1)
+		default:
+			d.i = i
+			return nil, d.fail("after object key:value pair")
+		}
 	}
 	*n++
 	if i >= len(s) || s[i] != '"' {
 		d.i = i
 		return nil, d.fail("looking for beginning of object key string")
 	}
-	// Keys are short and plain: look for the closing quote here, with
-	// plainEnd's loop, and leave anything else to stringEnd.
-	j := i + 1
+	// Keys are short and plain: look for the closing quote here, a word
+	// at a time, and leave anything else to key.
+	i++
+	j := i
 	for j+8 <= len(s) {
 		w := load64(s, j)
-		if m := stringStops(w) | w&highs; m != 0 {
+		if m := plainStops(w); m != 0 {
 			j += bits.TrailingZeros64(m) >> 3
 			break
 		}
 		j += 8
 	}
-	var k []byte
-	d.keyAt = i + 1
-	if j < len(s) && s[j] == '"' {
-		k, i = s[i+1:j], j+1
-	} else {
-		end, plain, bad := stringEnd(s, i+1)
-		if bad != "" {
-			d.i = end
-			return nil, d.fail(bad)
-		}
-		k, i = s[i+1:end-1], end
-		if !plain {
-			d.keyAt, d.keyEsc = -1, unquote(k)
-			k = []byte(d.keyEsc)
+	// Then `": ` and the value, or `":` and the value in a compact body.
+	if j+2 < len(s) && s[j] == '"' && s[j+1] == ':' {
+		d.keyAt = i
+		switch c := s[j+2]; {
+		case c > ' ':
+			d.i = j + 2
+			return s[i:j], true
+		case c == ' ' && j+3 < len(s) && s[j+3] > ' ':
+			d.i = j + 3
+			return s[i:j], true
 		}
 	}
-	i = wsEnd(s, i)
+	return d.key(i)
+}
+
+// close ends member at the object's closing brace, d.s[i].
+func (d *decoder) close(i int) bool {
+	d.i = i + 1
+	d.depth--
+	return false
+}
+
+// key is member for a key that starts at d.s[i] (past the quote) and is
+// not plain, or is not followed at once by the colon and the value.
+func (d *decoder) key(i int) ([]byte, bool) {
+	s := d.s
+	end, plain, bad := stringEnd(s, i)
+	if bad != "" {
+		d.i = end
+		return nil, d.fail(bad)
+	}
+	k := s[i : end-1]
+	d.keyAt = i
+	if !plain {
+		d.keyAt, d.keyEsc = -1, unquote(k)
+		k = []byte(d.keyEsc)
+	}
+	i = wsEnd(s, end)
 	if i >= len(s) || s[i] != ':' {
 		d.i = i
 		return nil, d.fail("after object key")
 	}
-	// An indented body has one space after the colon: no call for that.
-	if i += 2; i < len(s) && s[i-1] == ' ' && s[i] > ' ' {
-		d.i = i
-	} else {
-		d.i = wsEnd(s, i-1)
-	}
+	d.i = wsEnd(s, i+1)
 	return k, true
 }
 
@@ -315,20 +339,13 @@ func stringStops(w uint64) uint64 {
 	return ((w - ones*0x20) | ((w ^ (ones * '"')) - ones) | ((w ^ (ones * '\\')) - ones)) &^ w & highs
 }
 
-// plainEnd returns the index of the first byte at or after i that ends a
-// run of plain string bytes (printable ASCII but '"' and '\\'), or where
-// fewer than eight bytes are left. Most strings in a message are plain, and
-// when s[plainEnd(s, i)] is the closing quote, the string is read without
-// stringEnd's bookkeeping.
-func plainEnd(s []byte, i int) int {
-	for i+8 <= len(s) {
-		w := load64(s, i)
-		if m := stringStops(w) | w&highs; m != 0 {
-			return i + bits.TrailingZeros64(m)>>3
-		}
-		i += 8
-	}
-	return i
+// plainStops is stringStops that also flags the bytes from 0x80 up, which
+// end a plain (ASCII) run too. Those bytes are the only ones the
+// differences flag wrongly without a borrow (stringStops masks them with
+// &^ w), and a borrow still starts only at a flagged byte, so the lowest
+// flag stays exact without the mask: two instructions less a word.
+func plainStops(w uint64) uint64 {
+	return ((w - ones*0x20) | ((w ^ (ones * '"')) - ones) | ((w ^ (ones * '\\')) - ones) | w) & highs
 }
 
 // stringEnd scans the contents of the string literal that start at s[i],
@@ -392,11 +409,11 @@ func stringEnd(s []byte, i int) (end int, plain bool, bad string) {
 }
 
 // str reads the string literal at d.i.
-func (d *decoder) str() (string, bool) {
-	if start, end := d.i+1, plainEnd(d.s, d.i+1); end < len(d.s) && d.s[end] == '"' {
-		d.i = end + 1
-		return d.keep(start, end), true
-	}
+func (d *decoder) str() (string, bool) { return d.flexString() }
+
+// strSlow is flexString for a string that is not plain ASCII, or ends in the last
+// eight bytes of the body.
+func (d *decoder) strSlow() (string, bool) {
 	end, plain, bad := stringEnd(d.s, d.i+1)
 	if bad != "" {
 		d.i = end
@@ -804,10 +821,29 @@ func (d *decoder) objectOrNil() (map[string]any, bool) {
 // flexString reads a string, or a number as the text it was sent as; any
 // other value yields "".
 func (d *decoder) flexString() (string, bool) {
-	c := d.peek()
-	switch {
-	case c == '"':
-		return d.str()
+	s, start := d.s, d.i+1
+	if d.i >= len(s) || s[d.i] != '"' {
+		return d.flexOther()
+	}
+	// Most values are a few words of plain ASCII: find the closing quote a
+	// word at a time, here rather than in a function of its own, whose call
+	// cost as much as the scan, and leave anything else to strSlow.
+	for end := start; end+8 <= len(s); end += 8 {
+		w := load64(s, end)
+		if m := plainStops(w); m != 0 {
+			if end += bits.TrailingZeros64(m) >> 3; s[end] == '"' {
+				d.i = end + 1
+				return d.keep(start, end), true
+			}
+			break
+		}
+	}
+	return d.strSlow()
+}
+
+// flexOther is flexString for a value that is not a string.
+func (d *decoder) flexOther() (string, bool) {
+	switch c := d.peek(); {
 	case isNumberStart(c):
 		start := d.i
 		_, ok := d.number()
@@ -819,6 +855,29 @@ func (d *decoder) flexString() (string, bool) {
 // flexInt reads a number, or a string holding one; anything else, or a
 // number outside int's range, yields 0. Fractions are truncated.
 func (d *decoder) flexInt() (int, bool) {
+	// The usual value, a short run of digits (a size, a time), is parsed
+	// as it is scanned; anything else (a sign, a fraction, an exponent, a
+	// leading zero, a string, too many digits) is left to flexIntSlow.
+	s, i := d.s, d.i
+	n, j := 0, i
+	for _, c := range s[i:min(len(s), i+maxDigits)] {
+		if !isDigit(c) {
+			break
+		}
+		n = n*10 + int(c-'0')
+		j++
+	}
+	if j > i && j < len(s) && (s[i] != '0' || j == i+1) {
+		if c := s[j]; !isDigit(c) && c != '.' && c != 'e' && c != 'E' {
+			d.i = j
+			return n, true
+		}
+	}
+	return d.flexIntSlow()
+}
+
+// flexIntSlow is flexInt for any other value.
+func (d *decoder) flexIntSlow() (int, bool) {
 	c := d.peek()
 	var s []byte
 	var ok bool
