@@ -84,8 +84,8 @@ func TestDeadlineTimerReuse(t *testing.T) {
 	}
 	e.EndEvaluation()
 
-	// The adapters reset the environment to its zero value for each
-	// message: the timer, kept in the scratch pool, still stops each
+	// A new environment for each message, as modgate eval and the rule
+	// tests make: the timer, kept in the scratch pool, still stops each
 	// evaluation at its own deadline.
 	for _, timeout := range []time.Duration{time.Hour, 5 * time.Millisecond} {
 		e = Env{}

@@ -81,9 +81,9 @@ func reuse[T any](s []T) []T {
 // ResetCache forgets the memoized text function results. The engine calls
 // it before each evaluation, since adapters reuse environments.
 func (e *Env) ResetCache() {
-	// An environment the adapters reset to its zero value takes back the
-	// tables the scratch pool kept for it (EndEvaluation), so that they
-	// need not grow again.
+	// The environment takes back the tables EndEvaluation left in the
+	// scratch, so that they need not grow again, whether it is the same
+	// environment reused or a new one.
 	if sc := e.scr(); e.shared == nil && sc.shared != nil {
 		e.shared, e.gen, sc.shared = sc.shared, sc.gen, nil
 	}
@@ -100,10 +100,12 @@ func (e *Env) ResetCache() {
 }
 
 // scratch is what an evaluation reuses from the last one: the deadline
-// timer and the fast path's buffers. The adapters reset an environment
-// for each message to its zero value, which would drop them, so they are
-// kept in a pool instead, taken on first use and given back by
-// EndEvaluation. Nothing in them outlives the evaluation.
+// timer and the fast path's buffers. It is kept in a pool, not in the
+// environment, because many environments live for one message only
+// (modgate eval, rule tests, the console's evaluations) and no pending
+// timer should be left behind with each; an evaluation takes one on first
+// use and EndEvaluation gives it back. Nothing in it outlives the
+// evaluation.
 type scratch struct {
 	timer *deadlineTimer // built on first use
 	// words reads the words of a text for the fast path's scans of

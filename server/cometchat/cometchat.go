@@ -53,7 +53,7 @@ const triggerModeration = "moderation_api"
 // The error is a *DecodeError when the body is empty, not valid JSON, not an
 // object, has no non-empty string trigger, or holds no message object.
 func DecodeWebhook(body []byte, env *rules.Env, withPayload bool) error {
-	resetEnv(env)
+	env.Reset()
 	d := decoder{s: body, strs: newArena(body, withPayload, false)}
 	if err := d.topObject(); err != nil {
 		return err
@@ -140,7 +140,7 @@ func DecodeWebhook(body []byte, env *rules.Env, withPayload bool) error {
 // object, contextMessages is missing or not an array, an element of it is not
 // an object, or none of its values is a message object.
 func DecodeModeration(body []byte, env *rules.Env, withPayload bool) error {
-	resetEnv(env)
+	env.Reset()
 	d := decoder{s: body, strs: newArena(body, withPayload, true)}
 	if err := d.topObject(); err != nil {
 		return err
@@ -279,8 +279,6 @@ func (d *decoder) payload() map[string]any {
 	m, _ := d.object()
 	return m
 }
-
-func resetEnv(env *rules.Env) { env.Reset() }
 
 // msgState is what decoding a message gathers besides what goes straight
 // into the Env, to settle fallbacks once the whole message is read.
