@@ -14,12 +14,12 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -243,31 +243,17 @@ func (g *Gateway) newEcho() *echo.Echo {
 	return e
 }
 
-// maxPanicStack is how much of a panicking goroutine's stack is logged.
-const maxPanicStack = 4 << 10
-
 // recoverPanics answers a request whose handler panicked with a 500 and
-// logs the panic with its stack, as Echo's Recover middleware would; this
-// one costs a request nothing until something panics, where Echo's
-// allocates on every request. http.ErrAbortHandler is let through: it is
-// how a handler tells net/http to abort the response.
+// logs the panic with its stack (Echo's Recover middleware, which lets
+// http.ErrAbortHandler through to net/http).
 func (g *Gateway) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) (err error) {
-		defer func() {
-			r := recover()
-			if r == nil {
-				return
-			}
-			if r == http.ErrAbortHandler {
-				panic(r)
-			}
-			stack := make([]byte, maxPanicStack)
-			stack = stack[:runtime.Stack(stack, false)]
-			g.log.Error("panic serving request", "path", c.Path(), "err", fmt.Sprint(r), "stack", string(stack))
-			err = echo.NewHTTPError(http.StatusInternalServerError, "internal error")
-		}()
-		return next(c)
-	}
+	return middleware.RecoverWithConfig(middleware.RecoverConfig{
+		DisableStackAll: true,
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			g.log.Error("panic serving request", "path", c.Path(), "err", err, "stack", string(stack))
+			return echo.NewHTTPError(http.StatusInternalServerError, "internal error")
+		},
+	})(next)
 }
 
 func (g *Gateway) newPublic() *echo.Echo {
